@@ -1,0 +1,24 @@
+import { Command, CommanderError } from 'commander'
+import { OptionError } from '../node/options.ts'
+import { registerDemoCommand } from './demo-command.ts'
+import { registerRunCommand } from './run-command.ts'
+import { registerValidateCommand } from './validate-command.ts'
+
+/** The config-mesh command line. Exit codes: 0 ok, 1 refused input or failure, 2 usage. */
+const program = new Command('config-mesh')
+  .description('Keep one HCL configuration in sync across server instances over libp2p')
+  .showHelpAfterError()
+  .exitOverride()
+
+registerRunCommand(program)
+registerValidateCommand(program)
+registerDemoCommand(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2)
+  const message = err instanceof Error ? err.message : String(err)
+  process.stderr.write(`config-mesh: ${message}\n`)
+  process.exit(err instanceof OptionError ? 2 : 1)
+}

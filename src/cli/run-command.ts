@@ -1,0 +1,78 @@
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import pino from 'pino'
+import { ConfigMeshNode } from '../node/config-mesh-node.ts'
+import { presetByName } from './presets.ts'
+
+interface RunOptions {
+  config: string
+  stateDir: string
+  listen: string[]
+  peer: string[]
+  cluster: string
+  preset?: string
+  announceIntervalMs?: number
+  fetchTimeoutMs?: number
+  settleMs?: number
+  writeBack: boolean
+  logLevel: string
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run one node: watch the file, sync it with peers, log every applied version')
+    .requiredOption('--config <file>', 'the HCL file to watch and keep in sync')
+    .requiredOption('--state-dir <dir>', 'where the node keeps its key and head')
+    .option('--listen <multiaddr...>', 'addresses to listen on', ['/ip4/0.0.0.0/tcp/0'])
+    .option('--peer <multiaddr...>', 'peers to dial and keep connected', [])
+    .option('--cluster <name>', 'cluster name; nodes only sync within one', 'default')
+    .option('--preset <name>', 'validator preset: honua or none', 'none')
+    .option('--announce-interval-ms <ms>', 'anti-entropy period', integer)
+    .option('--fetch-timeout-ms <ms>', 'fetch timeout', integer)
+    .option('--settle-ms <ms>', 'quiet time before a file change is read', integer)
+    .option('--no-write-back', "do not write peers' versions to the file")
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .action(run)
+}
+
+async function run(options: RunOptions): Promise<void> {
+  const logger = pino({ level: options.logLevel, base: { pid: process.pid } })
+  const node = new ConfigMeshNode({
+    configPath: options.config,
+    stateDir: options.stateDir,
+    listen: options.listen,
+    peers: options.peer,
+    cluster: options.cluster,
+    validator: presetByName(options.preset),
+    announceIntervalMs: options.announceIntervalMs,
+    fetchTimeoutMs: options.fetchTimeoutMs,
+    settleMs: options.settleMs,
+    writeBack: options.writeBack,
+    logger,
+  })
+  await node.start()
+  for (const address of node.addresses()) process.stdout.write(`listening ${address}\n`)
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'stopping')
+      node.stop().then(resolve, (err: unknown) => {
+        logger.error({ err: String(err) }, 'stop failed')
+        resolve()
+      })
+    }
+    process.once('SIGINT', shutdown)
+    process.once('SIGTERM', shutdown)
+  })
+}
+
+function integer(value: string): number {
+  const parsed = Number(value)
+  if (!Number.isSafeInteger(parsed) || parsed < 0) {
+    throw new InvalidArgumentError(`"${value}" is not a non-negative integer`)
+  }
+  return parsed
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander'
+import { loadSource, SourceError } from '../source/index.ts'
+import { presetByName } from './presets.ts'
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description('check a configuration file: parse, references, validator; exit 1 on errors')
+    .argument('<file>', 'the HCL file to check')
+    .option('--preset <name>', 'validator preset: honua or none', 'honua')
+    .action(async (file: string, options: { preset: string }) => {
+      const validator = presetByName(options.preset)
+      try {
+        const loaded = await loadSource(file, { validator })
+        for (const warning of loaded.warnings) {
+          process.stdout.write(`warning ${warning.path}: ${warning.message}\n`)
+        }
+        process.stdout.write(`ok ${file} (${loaded.warnings.length} warnings)\n`)
+      } catch (err) {
+        if (!(err instanceof SourceError)) throw err
+        process.stdout.write(`error ${err.message}\n`)
+        process.exitCode = 1
+      }
+    })
+}

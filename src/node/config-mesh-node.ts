@@ -1,0 +1,415 @@
+import { EventEmitter } from 'node:events'
+import pino, { type Logger } from 'pino'
+import { SyncEngine } from '../engine/engine.ts'
+import type { ApplyCause, EngineAction, EngineEvent } from '../engine/types.ts'
+import { MeshNetwork, peerIdOf, privateKeyFromSeed, publicKeyOfPeer } from '../net/index.ts'
+import {
+  DEFAULT_SNAPSHOT_LIMITS,
+  decodeSnapshot,
+  ed25519Signer,
+  ed25519Verifier,
+  encodeSnapshot,
+  formatVector,
+  headerOf,
+  type Snapshot,
+  type SnapshotLimits,
+  shortChecksum,
+} from '../snapshot/index.ts'
+import { loadSource, parseSource, SourceError, SourceWatcher } from '../source/index.ts'
+import type { ConfigTree } from '../source/types.ts'
+import { StateDirectory, writeFileAtomically } from '../store/index.ts'
+import { Applier } from './applier.ts'
+import type { AppliedConfig, ConfigMeshEvents } from './events.ts'
+import { type ConfigMeshInit, type ResolvedInit, resolveInit } from './options.ts'
+import { describeStatus, type NodeStatus, type SourceState } from './status.ts'
+
+interface Running {
+  readonly dir: StateDirectory
+  readonly engine: SyncEngine
+  readonly network: MeshNetwork
+  readonly watcher: SourceWatcher
+  readonly peerId: string
+}
+
+/**
+ * One config-mesh node: the file watcher, the state directory, the sync
+ * engine and the libp2p network wired together. Every engine event goes
+ * through one queue, and the actions it returns are carried out in order
+ * (persist before apply before announce), so the engine never sees two
+ * events at once.
+ */
+export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
+  readonly #init: ResolvedInit
+  readonly #limits: SnapshotLimits
+  readonly #log: Logger
+  readonly #applier: Applier
+  /** When this node first learnt of a version, by checksum: for `tookMs`. */
+  readonly #learntAt = new Map<string, number>()
+  #running: Running | undefined
+  #queue: Promise<void> = Promise.resolve()
+  #timer: NodeJS.Timeout | undefined
+  #source: SourceState = { state: 'unknown' }
+  #sourceGeneration = 0
+  #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
+
+  constructor(init: ConfigMeshInit) {
+    super()
+    this.#init = resolveInit(init)
+    this.#limits = { ...DEFAULT_SNAPSHOT_LIMITS, maxSnapshotBytes: this.#init.maxSnapshotBytes }
+    this.#log = (this.#init.logger ?? pino({ level: 'silent' })).child({ component: 'config-mesh' })
+    this.#applier = new Applier(
+      this.#init.env,
+      {
+        change: (event) => this.emit('change', event),
+        unresolved: (event) => this.emit('unresolved', event),
+        dependencies: () => undefined,
+      },
+      this.#log,
+    )
+  }
+
+  /** Creates and starts a node. */
+  static async start(init: ConfigMeshInit): Promise<ConfigMeshNode> {
+    const node = new ConfigMeshNode(init)
+    await node.start()
+    return node
+  }
+
+  get peerId(): string | undefined {
+    return this.#running?.peerId
+  }
+
+  /** Dialable addresses of this node (with /p2p/), for other nodes' `peers`. */
+  addresses(): string[] {
+    return this.#running?.network.addresses() ?? []
+  }
+
+  /** The configuration the application should run, or undefined before the first one. */
+  current(): AppliedConfig | undefined {
+    return this.#applier.applied
+  }
+
+  status(): NodeStatus {
+    return describeStatus(this.#running, this.#applier, this.#source)
+  }
+
+  async start(): Promise<void> {
+    if (this.#running !== undefined) return
+    const dir = await StateDirectory.open(this.#init.stateDir, this.#limits)
+    try {
+      this.#running = await this.#assemble(dir)
+    } catch (err) {
+      await dir.close()
+      throw err
+    }
+    const { engine, network, watcher } = this.#running
+    await network.start()
+    const source = await this.#readSource()
+    await watcher.start()
+    this.#log.info(
+      { peerId: this.#running.peerId, addresses: network.addresses(), source: this.#source.state },
+      'node started',
+    )
+    await this.#dispatch(() => engine.start(source))
+  }
+
+  async stop(): Promise<void> {
+    const running = this.#running
+    if (running === undefined) return
+    this.#running = undefined
+    clearTimeout(this.#timer)
+    await running.watcher.stop()
+    await this.#queue
+    await running.network.stop()
+    await running.dir.close()
+    this.#log.info({ peerId: running.peerId }, 'node stopped')
+  }
+
+  /** Reads the file now instead of waiting for the watcher. */
+  async reload(): Promise<void> {
+    const source = await this.#readSource()
+    const engine = this.#running?.engine
+    if (source !== undefined && engine !== undefined) {
+      await this.#dispatch(() => engine.handle({ type: 'source', ...source }))
+    }
+  }
+
+  async #assemble(dir: StateDirectory): Promise<Running> {
+    const key = await dir.loadOrCreateKey()
+    const privateKey = privateKeyFromSeed(key.seed, key.publicKey)
+    const peerId = peerIdOf(privateKey)
+    const restored = await dir.load()
+    if (restored.status === 'corrupt') {
+      this.#log.error({ reason: restored.reason, movedTo: restored.movedTo }, 'state was corrupt')
+    }
+    const engine = new SyncEngine(
+      {
+        announceIntervalMs: this.#init.announceIntervalMs,
+        fetchTimeoutMs: this.#init.fetchTimeoutMs,
+        writeBack: this.#init.writeBack,
+      },
+      {
+        now: Date.now,
+        random: Math.random,
+        signer: ed25519Signer(peerId, key.seed, key.publicKey),
+        verifier: ed25519Verifier(publicKeyOfPeer),
+        validate: this.#init.validator,
+      },
+      restored.status === 'ok' ? restored.state : undefined,
+    )
+    const network = this.#createNetwork(privateKey, engine)
+    const watcher = new SourceWatcher(this.#init.configPath, {
+      settleMs: this.#init.settleMs,
+      logger: this.#log.child({ component: 'watcher' }),
+    })
+    watcher.on('text', ({ text }) => void this.#onSourceText(text))
+    watcher.on('missing', () => this.#onSourceMissing())
+    watcher.on('error', (err) => this.#log.warn({ err: String(err) }, 'watcher error'))
+    return { dir, engine, network, watcher, peerId }
+  }
+
+  #createNetwork(privateKey: ReturnType<typeof privateKeyFromSeed>, engine: SyncEngine) {
+    const feed = (event: EngineEvent) => void this.#dispatch(() => engine.handle(event))
+    return new MeshNetwork(
+      {
+        cluster: this.#init.cluster,
+        privateKey,
+        listen: this.#init.listen,
+        seeds: this.#init.peers,
+        transport: this.#init.transport,
+        maxSnapshotBytes: this.#init.maxSnapshotBytes,
+        fetchTimeoutMs: this.#init.fetchTimeoutMs,
+        maxConcurrentServes: this.#init.maxConcurrentServes,
+        allowPeers: this.#init.allowPeers,
+        privateNetworkKey: this.#init.privateNetworkKey,
+      },
+      {
+        head: () => (engine.head === undefined ? undefined : headerOf(engine.head)),
+        snapshot: (checksum) => this.#encodedHeadFor(engine.head, checksum),
+        announcement: (from, announcement) => {
+          this.#learntAt.set(announcement.head.checksum, Date.now())
+          feed({ type: 'announcement', from, head: announcement.head })
+        },
+        peerConnected: (peer) => {
+          this.#log.info({ peer }, 'peer connected')
+          this.emit('peer:join', { peer })
+          feed({ type: 'peer-connected', peer })
+        },
+        peerDisconnected: (peer) => {
+          this.#log.info({ peer }, 'peer disconnected')
+          this.emit('peer:leave', { peer })
+          feed({ type: 'peer-disconnected', peer })
+        },
+      },
+      this.#log.child({ component: 'net' }),
+    )
+  }
+
+  /** The head, encoded once per head, when it is the snapshot asked for. */
+  #encodedHeadFor(head: Snapshot | undefined, checksum: string): Uint8Array | undefined {
+    if (head === undefined || head.checksum !== checksum) return undefined
+    if (this.#encodedHead?.checksum !== checksum || this.#encodedHead.stamp !== head.stamp) {
+      this.#encodedHead = { checksum, stamp: head.stamp, bytes: encodeSnapshot(head) }
+    }
+    return this.#encodedHead.bytes
+  }
+
+  /** Loads the file for a start or reload; undefined (and reported) when it cannot be used. */
+  async #readSource(): Promise<{ text: string; tree: ConfigTree } | undefined> {
+    const generation = ++this.#sourceGeneration
+    try {
+      const loaded = await loadSource(this.#init.configPath, this.#sourceOptions())
+      if (generation === this.#sourceGeneration) this.#sourceLoaded(loaded.warnings.length)
+      return { text: loaded.text, tree: loaded.tree }
+    } catch (err) {
+      this.#sourceRefused(err)
+      return undefined
+    }
+  }
+
+  async #onSourceText(text: string): Promise<void> {
+    const generation = ++this.#sourceGeneration
+    const seenAt = Date.now()
+    let parsed: { text: string; tree: ConfigTree }
+    try {
+      const loaded = await parseSource(this.#init.configPath, text, this.#sourceOptions())
+      parsed = { text: loaded.text, tree: loaded.tree }
+      if (generation !== this.#sourceGeneration) return
+      this.#sourceLoaded(loaded.warnings.length)
+    } catch (err) {
+      if (generation === this.#sourceGeneration) this.#sourceRefused(err)
+      return
+    }
+    const engine = this.#running?.engine
+    if (engine === undefined) return
+    await this.#dispatch(() => {
+      const actions = engine.handle({ type: 'source', ...parsed })
+      for (const action of actions) {
+        if (action.type === 'apply') this.#learntAt.set(action.snapshot.checksum, seenAt)
+      }
+      return actions
+    })
+  }
+
+  #sourceOptions() {
+    return { maxSourceBytes: this.#init.maxSourceBytes, validator: this.#init.validator }
+  }
+
+  #sourceLoaded(warnings: number): void {
+    this.#source = { state: 'ok', warnings }
+  }
+
+  #sourceRefused(err: unknown): void {
+    const path = this.#init.configPath
+    if (err instanceof SourceError && err.reason === 'missing') {
+      this.#onSourceMissing()
+      return
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    this.#source = { state: 'invalid', error: message }
+    this.#log.error({ path, reason: message }, 'configuration file refused; keeping the head')
+    const where = err instanceof SourceError ? { line: err.line, column: err.column } : {}
+    this.emit('invalid', { path, message, ...where })
+  }
+
+  #onSourceMissing(): void {
+    if (this.#source.state === 'missing') return
+    this.#source = { state: 'missing' }
+    const path = this.#init.configPath
+    this.#log.warn({ path }, 'configuration file is missing; keeping the head')
+    this.emit('source:missing', { path })
+  }
+
+  /** Runs `produce` on the queue and carries out the actions it returns, in order. */
+  #dispatch(produce: () => EngineAction[]): Promise<void> {
+    this.#queue = this.#queue
+      .then(async () => {
+        if (this.#running === undefined) return
+        for (const action of produce()) await this.#perform(action)
+        this.#scheduleTick()
+      })
+      .catch((err: unknown) => this.#log.error({ err: String(err) }, 'engine step failed'))
+    return this.#queue
+  }
+
+  async #perform(action: EngineAction): Promise<void> {
+    const running = this.#running
+    if (running === undefined) return
+    switch (action.type) {
+      case 'persist':
+        await running.dir.save({ head: action.state.head, file: action.state.file })
+        return
+      case 'apply':
+        this.#apply(action.snapshot, action.cause)
+        return
+      case 'settle':
+        this.#log.debug({ checksum: shortChecksum(action.head.checksum) }, 'head metadata settled')
+        return
+      case 'announce':
+        running.network
+          .announce({ node: running.peerId, head: action.head })
+          .catch((err: unknown) => this.#log.debug({ err: String(err) }, 'announce failed'))
+        return
+      case 'request-head':
+        this.#requestHead(running, action.peer)
+        return
+      case 'fetch':
+        this.#fetch(running, action.peer, action.checksum)
+        return
+      case 'write-back':
+        this.#writeBack(running, action.snapshot)
+        return
+      case 'conflict':
+        this.#log.warn(
+          {
+            kind: action.report.kind,
+            winner: shortChecksum(action.report.winner.checksum),
+            winnerVector: formatVector(action.report.winner.vector),
+            loser: shortChecksum(action.report.loser.checksum),
+            loserVector: formatVector(action.report.loser.vector),
+          },
+          'conflicting versions; the winner rule picked one',
+        )
+        this.emit('conflict', action.report)
+        return
+      case 'refuse':
+        this.#log.warn(
+          { from: action.from, checksum: shortChecksum(action.checksum), reason: action.reason },
+          'refused a snapshot from a peer',
+        )
+        return
+    }
+  }
+
+  #apply(snapshot: Snapshot, cause: ApplyCause): void {
+    const learntAt = this.#learntAt.get(snapshot.checksum) ?? Date.now()
+    this.#learntAt.clear()
+    this.#applier.apply(snapshot, cause, learntAt)
+    const applied = this.#applier.applied
+    if (applied?.checksum !== snapshot.checksum) return
+    this.#log.info(
+      {
+        checksum: snapshot.checksum,
+        vector: snapshot.vector,
+        origin: snapshot.origin,
+        cause,
+        tookMs: applied.appliedAt - learntAt,
+      },
+      'applied version',
+    )
+  }
+
+  #requestHead(running: Running, peer: string): void {
+    running.network
+      .requestHead(peer)
+      .then((head) => {
+        if (head === undefined) return
+        return this.#dispatch(() => running.engine.handle({ type: 'announcement', from: peer, head }))
+      })
+      .catch((err: unknown) => this.#log.debug({ peer, err: String(err) }, 'head request failed'))
+  }
+
+  #fetch(running: Running, peer: string, checksum: string): void {
+    const { engine, network } = running
+    if (!this.#learntAt.has(checksum)) this.#learntAt.set(checksum, Date.now())
+    network
+      .fetchSnapshot(peer, checksum)
+      .then((bytes) => {
+        const snapshot = decodeSnapshot(bytes, this.#limits)
+        return this.#dispatch(() => engine.handle({ type: 'fetched', from: peer, snapshot }))
+      })
+      .catch((err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err)
+        this.#log.debug({ peer, checksum: shortChecksum(checksum), reason }, 'fetch failed')
+        return this.#dispatch(() => engine.handle({ type: 'fetch-failed', from: peer, checksum, reason }))
+      })
+  }
+
+  #writeBack(running: Running, snapshot: Snapshot): void {
+    const { engine } = running
+    const checksum = snapshot.checksum
+    writeFileAtomically(this.#init.configPath, snapshot.text)
+      .then(() => this.#dispatch(() => engine.handle({ type: 'written-back', checksum })))
+      .catch((err: NodeJS.ErrnoException) => {
+        const readOnly = err.code === 'EROFS' || err.code === 'EACCES' || err.code === 'EPERM'
+        this.#log.warn(
+          { path: this.#init.configPath, code: err.code, disabled: readOnly },
+          readOnly
+            ? 'source file is read-only; write-back turned off'
+            : 'could not write the head back to the source file',
+        )
+        return this.#dispatch(() =>
+          engine.handle({ type: 'write-back-failed', checksum, disable: readOnly }),
+        )
+      })
+  }
+
+  /** Ticks the engine when it next needs it; capped so a wall-clock jump cannot stall timers. */
+  #scheduleTick(): void {
+    const engine = this.#running?.engine
+    if (engine === undefined) return
+    clearTimeout(this.#timer)
+    const delay = Math.max(0, Math.min(engine.nextWakeAt() - Date.now(), 1000))
+    this.#timer = setTimeout(() => void this.#dispatch(() => engine.handle({ type: 'tick' })), delay)
+  }
+}

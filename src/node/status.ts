@@ -1,0 +1,57 @@
+import type { SyncEngine } from '../engine/engine.ts'
+import type { EngineStatus } from '../engine/types.ts'
+import type { MeshNetwork } from '../net/index.ts'
+import type { Applier } from './applier.ts'
+import type { AppliedConfig, UnresolvedEvent } from './events.ts'
+
+/** What the node knows of its source file. */
+export type SourceState =
+  | { state: 'unknown' }
+  | { state: 'ok'; warnings: number }
+  | { state: 'missing' }
+  | { state: 'invalid'; error: string }
+
+/**
+ * A node's status. Head and applied are reported apart: the head is what the
+ * node holds and serves, applied is what its application runs; they differ
+ * while the head cannot be resolved here.
+ */
+export type NodeStatus =
+  | { running: false }
+  | ({
+      running: true
+      peerId: string
+      addresses: string[]
+      peers: string[]
+      source: SourceState
+      applied: Omit<AppliedConfig, 'config'> | undefined
+      unresolved: UnresolvedEvent | undefined
+    } & Omit<EngineStatus, 'node'>)
+
+export function describeStatus(
+  running: { engine: SyncEngine; network: MeshNetwork; peerId: string } | undefined,
+  applier: Applier,
+  source: SourceState,
+): NodeStatus {
+  if (running === undefined) return { running: false }
+  const { node: _node, ...engine } = running.engine.status()
+  const applied = applier.applied
+  return {
+    running: true,
+    peerId: running.peerId,
+    addresses: running.network.addresses(),
+    peers: running.network.connectedPeers(),
+    source,
+    applied:
+      applied === undefined
+        ? undefined
+        : {
+            checksum: applied.checksum,
+            vector: applied.vector,
+            origin: applied.origin,
+            appliedAt: applied.appliedAt,
+          },
+    unresolved: applier.unresolved,
+    ...engine,
+  }
+}

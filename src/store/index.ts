@@ -1,0 +1,5 @@
+export { writeFileAtomically } from './atomic-write.ts'
+export { StateDirectoryError } from './errors.ts'
+export { generateNodeKey, loadOrCreateNodeKey, type NodeKey } from './node-key.ts'
+export { StateDirectory } from './state-directory.ts'
+export type { ReadStateResult, StoredFileVersion, StoredState } from './state-file.ts'

@@ -1,0 +1,90 @@
+import { readFile, rename } from 'node:fs/promises'
+import { isChecksum } from '../snapshot/checksum.ts'
+import { decode, encode } from '../snapshot/codec.ts'
+import { DecodeError } from '../snapshot/errors.ts'
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type Snapshot,
+  type SnapshotLimits,
+} from '../snapshot/snapshot.ts'
+import { normalizeVector, type VersionVector, vectorProblem } from '../snapshot/version-vector.ts'
+import { writeFileAtomically } from './atomic-write.ts'
+
+/** The version the source file last held (mirrors the engine's FileVersion). */
+export interface StoredFileVersion {
+  readonly checksum: string
+  readonly vector: VersionVector
+}
+
+/** What a node keeps between runs besides its key. */
+export interface StoredState {
+  readonly head: Snapshot | undefined
+  readonly file: StoredFileVersion | undefined
+}
+
+const STATE_FORMAT = 1
+
+/**
+ * Head and file version live in one file so that they are replaced together:
+ * a crash can never leave a head from one moment beside a file version from
+ * another.
+ */
+export async function writeState(path: string, state: StoredState): Promise<void> {
+  const record = {
+    format: STATE_FORMAT,
+    head: state.head === undefined ? null : encodeSnapshot(state.head),
+    file: state.file === undefined ? null : { ...state.file },
+  }
+  await writeFileAtomically(path, encode(record))
+}
+
+export type ReadStateResult =
+  | { status: 'absent' }
+  | { status: 'ok'; state: StoredState }
+  | { status: 'corrupt'; reason: string; movedTo: string }
+
+/**
+ * Reads the state file. A corrupt one is moved aside (kept for inspection,
+ * never deleted) and reported, and the node starts as if it had no state: it
+ * takes the cluster's head from its peers or its file, which loses nothing
+ * the cluster still has.
+ */
+export async function readState(path: string, limits: SnapshotLimits): Promise<ReadStateResult> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' }
+    throw err
+  }
+  try {
+    return { status: 'ok', state: parseState(bytes, limits) }
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err
+    const movedTo = `${path}.corrupt-${Date.now()}`
+    await rename(path, movedTo)
+    return { status: 'corrupt', reason: err.message, movedTo }
+  }
+}
+
+function parseState(bytes: Uint8Array, limits: SnapshotLimits): StoredState {
+  const what = 'state file'
+  const value = decode(bytes, what, limits.maxSnapshotBytes + 64 * 1024)
+  const { format, head, file } = (value ?? {}) as Record<string, unknown>
+  if (format !== STATE_FORMAT) throw new DecodeError(what, `unknown format ${String(format)}`)
+  if (head !== null && !(head instanceof Uint8Array))
+    throw new DecodeError(what, 'head is not bytes')
+  return {
+    head: head === null ? undefined : decodeSnapshot(head, limits),
+    file: file === null ? undefined : parseFileVersion(file, limits.maxVectorEntries),
+  }
+}
+
+function parseFileVersion(value: unknown, maxVectorEntries: number): StoredFileVersion {
+  const { checksum, vector } = (value ?? {}) as Record<string, unknown>
+  if (!isChecksum(checksum)) throw new DecodeError('state file', 'file checksum is malformed')
+  const problem = vectorProblem(vector, maxVectorEntries)
+  if (problem !== undefined) throw new DecodeError('state file', `file vector: ${problem}`)
+  return { checksum, vector: normalizeVector(vector as Record<string, number>) }
+}
