@@ -59,5 +59,5 @@ async function readKey(path: string): Promise<NodeKey | undefined> {
     // Never replaced silently: a new key would be a new node identity.
     throw new StateDirectoryError(path, 'the node key is not an Ed25519 key of format 1')
   }
-  return { seed, publicKey }
+  return { seed: new Uint8Array(seed), publicKey: new Uint8Array(publicKey) }
 }
