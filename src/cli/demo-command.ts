@@ -117,7 +117,11 @@ function printTable(nodes: LocalNode[], checksum: string, times: number[]): void
   ])
   const header = ['node', 'peer id', 'checksum', 'ms until applied']
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
-  const format = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd()
   say(format(header))
   for (const row of rows) say(format(row))
 }

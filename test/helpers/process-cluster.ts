@@ -84,3 +84,15 @@ export function waitConnected(node: LocalNodeType, peers: LocalNodeType[]) {
 export function appliedChecksums(node: LocalNodeType): string[] {
   return node.logs.filter((l) => l.msg === 'applied version').map((l) => l.checksum as string)
 }
+
+/** Polls `check` until it holds; for state outside any log line, such as a file's content. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs = DEADLINE_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
