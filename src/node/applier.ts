@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
-import { shortChecksum, type Snapshot } from '../snapshot/index.ts'
+import { type Snapshot, shortChecksum } from '../snapshot/index.ts'
 import { resolveReferences } from '../source/index.ts'
 import type { AppliedConfig, ChangeEvent, UnresolvedEvent } from './events.ts'
 

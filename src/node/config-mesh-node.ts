@@ -15,19 +15,18 @@ import {
   type SnapshotLimits,
   shortChecksum,
 } from '../snapshot/index.ts'
-import { loadSource, parseSource, SourceError, SourceWatcher } from '../source/index.ts'
-import type { ConfigTree } from '../source/types.ts'
 import { StateDirectory, writeFileAtomically } from '../store/index.ts'
 import { Applier } from './applier.ts'
 import type { AppliedConfig, ConfigMeshEvents } from './events.ts'
 import { type ConfigMeshInit, type ResolvedInit, resolveInit } from './options.ts'
-import { describeStatus, type NodeStatus, type SourceState } from './status.ts'
+import { type SourceContent, SourceFeed } from './source-feed.ts'
+import { describeStatus, type NodeStatus } from './status.ts'
 
 interface Running {
   readonly dir: StateDirectory
   readonly engine: SyncEngine
   readonly network: MeshNetwork
-  readonly watcher: SourceWatcher
+  readonly source: SourceFeed
   readonly peerId: string
 }
 
@@ -48,8 +47,6 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   #running: Running | undefined
   #queue: Promise<void> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
-  #source: SourceState = { state: 'unknown' }
-  #sourceGeneration = 0
   #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
 
   constructor(init: ConfigMeshInit) {
@@ -62,7 +59,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       {
         change: (event) => this.emit('change', event),
         unresolved: (event) => this.emit('unresolved', event),
-        dependencies: () => undefined,
+        dependencies: (paths) => this.#running?.source.watchDependencies(paths),
       },
       this.#log,
     )
@@ -90,7 +87,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   }
 
   status(): NodeStatus {
-    return describeStatus(this.#running, this.#applier, this.#source)
+    return describeStatus(this.#running, this.#applier)
   }
 
   async start(): Promise<void> {
@@ -102,15 +99,15 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       await dir.close()
       throw err
     }
-    const { engine, network, watcher } = this.#running
+    const { engine, network, source } = this.#running
     await network.start()
-    const source = await this.#readSource()
-    await watcher.start()
+    const content = await source.read()
+    await source.start()
     this.#log.info(
-      { peerId: this.#running.peerId, addresses: network.addresses(), source: this.#source.state },
+      { peerId: this.#running.peerId, addresses: network.addresses(), source: source.state.state },
       'node started',
     )
-    await this.#dispatch(() => engine.start(source))
+    await this.#dispatch(() => engine.start(content))
   }
 
   async stop(): Promise<void> {
@@ -118,7 +115,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     if (running === undefined) return
     this.#running = undefined
     clearTimeout(this.#timer)
-    await running.watcher.stop()
+    await running.source.stop()
     await this.#queue
     await running.network.stop()
     await running.dir.close()
@@ -127,11 +124,9 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
 
   /** Reads the file now instead of waiting for the watcher. */
   async reload(): Promise<void> {
-    const source = await this.#readSource()
-    const engine = this.#running?.engine
-    if (source !== undefined && engine !== undefined) {
-      await this.#dispatch(() => engine.handle({ type: 'source', ...source }))
-    }
+    const content = await this.#running?.source.read()
+    if (content !== undefined) this.#onSourceContent(content)
+    await this.#queue
   }
 
   async #assemble(dir: StateDirectory): Promise<Running> {
@@ -158,14 +153,21 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       restored.status === 'ok' ? restored.state : undefined,
     )
     const network = this.#createNetwork(privateKey, engine)
-    const watcher = new SourceWatcher(this.#init.configPath, {
-      settleMs: this.#init.settleMs,
-      logger: this.#log.child({ component: 'watcher' }),
-    })
-    watcher.on('text', ({ text }) => void this.#onSourceText(text))
-    watcher.on('missing', () => this.#onSourceMissing())
-    watcher.on('error', (err) => this.#log.warn({ err: String(err) }, 'watcher error'))
-    return { dir, engine, network, watcher, peerId }
+    const source = new SourceFeed(
+      {
+        path: this.#init.configPath,
+        settleMs: this.#init.settleMs,
+        load: { maxSourceBytes: this.#init.maxSourceBytes, validator: this.#init.validator },
+        log: this.#log.child({ component: 'source' }),
+      },
+      {
+        content: (content) => this.#onSourceContent(content),
+        invalid: (event) => this.emit('invalid', event),
+        missing: (path) => this.emit('source:missing', { path }),
+        dependencyChanged: () => void this.#dispatch(() => this.#reapply()),
+      },
+    )
+    return { dir, engine, network, source, peerId }
   }
 
   #createNetwork(privateKey: ReturnType<typeof privateKeyFromSeed>, engine: SyncEngine) {
@@ -214,70 +216,23 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     return this.#encodedHead.bytes
   }
 
-  /** Loads the file for a start or reload; undefined (and reported) when it cannot be used. */
-  async #readSource(): Promise<{ text: string; tree: ConfigTree } | undefined> {
-    const generation = ++this.#sourceGeneration
-    try {
-      const loaded = await loadSource(this.#init.configPath, this.#sourceOptions())
-      if (generation === this.#sourceGeneration) this.#sourceLoaded(loaded.warnings.length)
-      return { text: loaded.text, tree: loaded.tree }
-    } catch (err) {
-      this.#sourceRefused(err)
-      return undefined
-    }
-  }
-
-  async #onSourceText(text: string): Promise<void> {
-    const generation = ++this.#sourceGeneration
-    const seenAt = Date.now()
-    let parsed: { text: string; tree: ConfigTree }
-    try {
-      const loaded = await parseSource(this.#init.configPath, text, this.#sourceOptions())
-      parsed = { text: loaded.text, tree: loaded.tree }
-      if (generation !== this.#sourceGeneration) return
-      this.#sourceLoaded(loaded.warnings.length)
-    } catch (err) {
-      if (generation === this.#sourceGeneration) this.#sourceRefused(err)
-      return
-    }
+  /** New usable file content: the engine decides whether it is an edit. */
+  #onSourceContent(content: SourceContent): void {
     const engine = this.#running?.engine
     if (engine === undefined) return
-    await this.#dispatch(() => {
-      const actions = engine.handle({ type: 'source', ...parsed })
+    void this.#dispatch(() => {
+      const actions = engine.handle({ type: 'source', text: content.text, tree: content.tree })
       for (const action of actions) {
-        if (action.type === 'apply') this.#learntAt.set(action.snapshot.checksum, seenAt)
+        if (action.type === 'apply') this.#learntAt.set(action.snapshot.checksum, content.seenAt)
       }
       return actions
     })
   }
 
-  #sourceOptions() {
-    return { maxSourceBytes: this.#init.maxSourceBytes, validator: this.#init.validator }
-  }
-
-  #sourceLoaded(warnings: number): void {
-    this.#source = { state: 'ok', warnings }
-  }
-
-  #sourceRefused(err: unknown): void {
-    const path = this.#init.configPath
-    if (err instanceof SourceError && err.reason === 'missing') {
-      this.#onSourceMissing()
-      return
-    }
-    const message = err instanceof Error ? err.message : String(err)
-    this.#source = { state: 'invalid', error: message }
-    this.#log.error({ path, reason: message }, 'configuration file refused; keeping the head')
-    const where = err instanceof SourceError ? { line: err.line, column: err.column } : {}
-    this.emit('invalid', { path, message, ...where })
-  }
-
-  #onSourceMissing(): void {
-    if (this.#source.state === 'missing') return
-    this.#source = { state: 'missing' }
-    const path = this.#init.configPath
-    this.#log.warn({ path }, 'configuration file is missing; keeping the head')
-    this.emit('source:missing', { path })
+  /** A file() dependency changed: resolve the head again; no new cluster version. */
+  #reapply(): EngineAction[] {
+    this.#applier.reapply()
+    return []
   }
 
   /** Runs `produce` on the queue and carries out the actions it returns, in order. */
@@ -364,7 +319,9 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       .requestHead(peer)
       .then((head) => {
         if (head === undefined) return
-        return this.#dispatch(() => running.engine.handle({ type: 'announcement', from: peer, head }))
+        return this.#dispatch(() =>
+          running.engine.handle({ type: 'announcement', from: peer, head }),
+        )
       })
       .catch((err: unknown) => this.#log.debug({ peer, err: String(err) }, 'head request failed'))
   }
@@ -381,7 +338,9 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       .catch((err: unknown) => {
         const reason = err instanceof Error ? err.message : String(err)
         this.#log.debug({ peer, checksum: shortChecksum(checksum), reason }, 'fetch failed')
-        return this.#dispatch(() => engine.handle({ type: 'fetch-failed', from: peer, checksum, reason }))
+        return this.#dispatch(() =>
+          engine.handle({ type: 'fetch-failed', from: peer, checksum, reason }),
+        )
       })
   }
 
@@ -410,6 +369,9 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     if (engine === undefined) return
     clearTimeout(this.#timer)
     const delay = Math.max(0, Math.min(engine.nextWakeAt() - Date.now(), 1000))
-    this.#timer = setTimeout(() => void this.#dispatch(() => engine.handle({ type: 'tick' })), delay)
+    this.#timer = setTimeout(
+      () => void this.#dispatch(() => engine.handle({ type: 'tick' })),
+      delay,
+    )
   }
 }

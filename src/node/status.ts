@@ -3,6 +3,7 @@ import type { EngineStatus } from '../engine/types.ts'
 import type { MeshNetwork } from '../net/index.ts'
 import type { Applier } from './applier.ts'
 import type { AppliedConfig, UnresolvedEvent } from './events.ts'
+import type { SourceFeed } from './source-feed.ts'
 
 /** What the node knows of its source file. */
 export type SourceState =
@@ -29,9 +30,10 @@ export type NodeStatus =
     } & Omit<EngineStatus, 'node'>)
 
 export function describeStatus(
-  running: { engine: SyncEngine; network: MeshNetwork; peerId: string } | undefined,
+  running:
+    | { engine: SyncEngine; network: MeshNetwork; source: SourceFeed; peerId: string }
+    | undefined,
   applier: Applier,
-  source: SourceState,
 ): NodeStatus {
   if (running === undefined) return { running: false }
   const { node: _node, ...engine } = running.engine.status()
@@ -41,7 +43,7 @@ export function describeStatus(
     peerId: running.peerId,
     addresses: running.network.addresses(),
     peers: running.network.connectedPeers(),
-    source,
+    source: running.source.state,
     applied:
       applied === undefined
         ? undefined
