@@ -1,3 +1,4 @@
+import { OptionError } from '../node/options.ts'
 import { honuaValidator } from '../source/index.ts'
 import type { Validator } from '../source/types.ts'
 
@@ -11,7 +12,7 @@ export function presetByName(name: string | undefined): Validator | undefined {
   const preset = VALIDATOR_PRESETS[name]
   if (preset === undefined) {
     const known = ['none', ...Object.keys(VALIDATOR_PRESETS)].join(', ')
-    throw new Error(`--preset: unknown preset "${name}" (known: ${known})`)
+    throw new OptionError(`--preset: unknown preset "${name}" (known: ${known})`)
   }
   return preset
 }

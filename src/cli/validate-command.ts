@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { loadSource, SourceError } from '../source/index.ts'
+import { formatIssue, loadSource, SourceError } from '../source/index.ts'
 import { presetByName } from './presets.ts'
 
 export function registerValidateCommand(program: Command): void {
@@ -18,7 +18,9 @@ export function registerValidateCommand(program: Command): void {
         process.stdout.write(`ok ${file} (${loaded.warnings.length} warnings)\n`)
       } catch (err) {
         if (!(err instanceof SourceError)) throw err
-        process.stdout.write(`error ${err.message}\n`)
+        for (const issue of err.issues)
+          process.stdout.write(`error ${formatIssue(err.file, issue)}\n`)
+        process.stdout.write(`refused ${file} (${err.issues.length} errors)\n`)
         process.exitCode = 1
       }
     })

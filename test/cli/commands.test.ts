@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const CLI = fileURLToPath(new URL('../../bin/config-mesh.js', import.meta.url))
+const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/honua/', import.meta.url))
+
+interface Outcome {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function cli(...args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args])
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+describe('config-mesh validate', () => {
+  let dir: string
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'config-mesh-cli-'))
+  })
+
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  it('accepts a real Honua file and prints its warnings', async () => {
+    const outcome = await cli('validate', join(FIXTURES, 'real-world-gis.honua'))
+    assert.equal(outcome.code, 0, outcome.stderr)
+    assert.match(outcome.stdout, /^warning data_source\.city_gis_readonly: /m)
+    assert.match(outcome.stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)
+  })
+
+  it('lists every error with file, line and key, and exits 1', async () => {
+    const file = join(dir, 'broken.hcl')
+    await writeFile(
+      file,
+      'honua {\n  version = "1.0"\n  log_level = "loud"\n}\nlayer "x" {\n  title = "t"\n  data_source = data_source.nope\n}\n',
+    )
+    const outcome = await cli('validate', file)
+    assert.equal(outcome.code, 1)
+    assert.match(
+      outcome.stdout,
+      /broken\.hcl:3:\d+: key "honua\.log_level": invalid log level "loud"/,
+    )
+    assert.match(
+      outcome.stdout,
+      /broken\.hcl:7:\d+: key "layer\.x\.data_source": .*undefined data source "nope"/,
+    )
+    assert.match(outcome.stdout, /^refused .*broken\.hcl \(\d+ errors\)$/m)
+  })
+
+  it('checks syntax only with --preset none', async () => {
+    const file = join(dir, 'plain.hcl')
+    await writeFile(file, 'anything = "goes"\n')
+    assert.equal((await cli('validate', file, '--preset', 'none')).code, 0)
+    const unknown = await cli('validate', file, '--preset', 'nginx')
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /--preset: unknown preset "nginx" \(known: none, honua\)/)
+  })
+
+  it('says the file is missing', async () => {
+    const outcome = await cli('validate', join(dir, 'nowhere.hcl'))
+    assert.equal(outcome.code, 1)
+    assert.match(outcome.stdout, /nowhere\.hcl: source missing/)
+  })
+})
+
+describe('config-mesh run', () => {
+  it('refuses a bad option value, naming it, with exit code 2', async () => {
+    const outcome = await cli(
+      'run',
+      '--config',
+      'x.hcl',
+      '--state-dir',
+      'd',
+      '--announce-interval-ms',
+      'soon',
+    )
+    assert.equal(outcome.code, 2)
+    assert.match(outcome.stderr, /--announce-interval-ms.*"soon" is not a non-negative integer/)
+  })
+
+  it('refuses an option out of range with its allowed range', async () => {
+    const outcome = await cli(
+      'run',
+      '--config',
+      'x.hcl',
+      '--state-dir',
+      'd',
+      '--announce-interval-ms',
+      '10',
+    )
+    assert.equal(outcome.code, 2)
+    assert.match(outcome.stderr, /announceIntervalMs: 10 is not an integer from 50 to 3600000/)
+  })
+
+  it('names a missing required option', async () => {
+    const outcome = await cli('run', '--config', 'x.hcl')
+    assert.equal(outcome.code, 2)
+    assert.match(outcome.stderr, /--state-dir/)
+  })
+})
