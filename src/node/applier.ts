@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import { type Snapshot, shortChecksum } from '../snapshot/index.ts'
 import { resolveReferences } from '../source/index.ts'
@@ -43,6 +44,21 @@ export class Applier {
   /** Resolves and applies `snapshot`; `startedAt` is when the node first learnt of it. */
   apply(snapshot: Snapshot, cause: ChangeEvent['cause'], startedAt: number): void {
     this.#head = snapshot
+    this.#resolveAndApply(snapshot, cause, startedAt)
+  }
+
+  /**
+   * A file() dependency may have changed: resolve the head again, with no new
+   * cluster version. Emits `change` only when the result differs from what
+   * the application runs.
+   */
+  reapply(): void {
+    const head = this.#head
+    if (head === undefined) return
+    this.#resolveAndApply(head, 'dependency', Date.now())
+  }
+
+  #resolveAndApply(snapshot: Snapshot, cause: ChangeEvent['cause'], startedAt: number): void {
     const previousChecksum = this.#applied?.checksum
     let resolved: ReturnType<typeof resolveReferences>
     try {
@@ -60,6 +76,11 @@ export class Applier {
       return
     }
     this.#unresolved = undefined
+    const unchanged =
+      cause === 'dependency' &&
+      this.#applied?.checksum === snapshot.checksum &&
+      isDeepStrictEqual(this.#applied.config, resolved.effective)
+    if (unchanged) return
     const now = Date.now()
     this.#applied = Object.freeze({
       checksum: snapshot.checksum,
@@ -70,10 +91,5 @@ export class Applier {
     })
     this.#hooks.dependencies(resolved.files)
     this.#hooks.change({ ...this.#applied, cause, previousChecksum, tookMs: now - startedAt })
-  }
-
-  /** A file() dependency changed: resolve the head again, with no new cluster version. */
-  reapply(): void {
-    if (this.#head !== undefined) this.apply(this.#head, 'dependency', Date.now())
   }
 }

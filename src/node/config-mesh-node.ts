@@ -99,15 +99,19 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       await dir.close()
       throw err
     }
+    // The engine starts from the file and the stored state before the network
+    // can deliver anything, so every peer event meets an engine that knows its
+    // own head. Its first announcement goes nowhere; the head exchange with
+    // each peer that connects next makes up for it.
     const { engine, network, source } = this.#running
-    await network.start()
     const content = await source.read()
+    await this.#dispatch(() => engine.start(content))
+    await network.start()
     await source.start()
     this.#log.info(
       { peerId: this.#running.peerId, addresses: network.addresses(), source: source.state.state },
       'node started',
     )
-    await this.#dispatch(() => engine.start(content))
   }
 
   async stop(): Promise<void> {

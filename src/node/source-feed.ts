@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import {
   DependencyWatcher,
@@ -94,11 +95,23 @@ export class SourceFeed {
     await Promise.all([this.#watcher.stop(), this.#dependencies.stop()])
   }
 
-  /** Makes `paths` the set of file() dependencies watched. */
+  /**
+   * Makes `paths` the set of file() dependencies watched. A file can change
+   * between the moment it was read for resolution and the moment its watch
+   * starts; such a change would never be reported, so once new watches are up
+   * the head is resolved again (a no-op when nothing changed).
+   */
   watchDependencies(paths: readonly string[]): void {
-    this.#dependencies.watch(paths).catch((err: Error) => {
-      this.#init.log.warn({ err: err.message }, 'cannot watch file() dependencies')
-    })
+    const watched = new Set(this.#dependencies.paths)
+    const added = paths.filter((path) => !watched.has(resolve(path)))
+    this.#dependencies
+      .watch(paths)
+      .then(() => {
+        if (added.length > 0) this.#hooks.dependencyChanged(added[0]!)
+      })
+      .catch((err: Error) => {
+        this.#init.log.warn({ err: err.message }, 'cannot watch file() dependencies')
+      })
   }
 
   async #onText(text: string): Promise<void> {
