@@ -6,6 +6,7 @@
  *   node.on('change', ({ config }) => server.reconfigure(config))
  */
 export type { ApplyCause, ConflictReport } from './engine/types.ts'
+export { ConfigMeshNode } from './node/config-mesh-node.ts'
 export type {
   AppliedConfig,
   ChangeEvent,
@@ -14,7 +15,6 @@ export type {
   UnresolvedEvent,
 } from './node/events.ts'
 export { NodeEvent } from './node/events.ts'
-export { ConfigMeshNode } from './node/config-mesh-node.ts'
-export { type ConfigMeshInit, OptionError } from './node/options.ts'
+export { type ConfigMeshComponents, type ConfigMeshInit, OptionError } from './node/options.ts'
 export type { NodeStatus, SourceState } from './node/status.ts'
 export type { ConfigTree, ConfigValue, ValidationIssue, Validator } from './source/types.ts'

@@ -9,6 +9,7 @@ import { createMeshLibp2p, type MeshLibp2p } from './libp2p-node.ts'
 import { componentLogger, errorFields, type MeshLogger, silentLogger } from './logger.ts'
 import {
   checkHandlers,
+  checkSeeds,
   type MeshNetworkHandlers,
   type MeshNetworkInit,
   type MeshNetworkOptions,
@@ -38,6 +39,8 @@ export class MeshNetwork {
   readonly #options: MeshNetworkOptions
   readonly #handlers: MeshNetworkHandlers
   readonly #log: MeshLogger
+  /** The logger as given, from which each part takes a child named `net:<part>`. */
+  readonly #base: MeshLogger
   readonly #counters = newCounters()
   readonly #topic: string
   readonly #gossip: AnnouncementGossip
@@ -54,14 +57,16 @@ export class MeshNetwork {
     const options = resolveOptions(init)
     this.#options = options
     this.peerId = options.peerId
-    this.#log = componentLogger(logger ?? silentLogger, 'net')
+    const base = logger ?? silentLogger
+    this.#base = base
+    this.#log = componentLogger(base, 'net')
     this.#handlers = guardHandlers(checkHandlers(handlers), this.#log)
     this.#topic = headsTopic(options.cluster)
     const protocol = fetchProtocol(options.cluster)
     const shared = { handlers: this.#handlers, counters: this.#counters }
     this.#gossip = new AnnouncementGossip(
       { topic: this.#topic, localPeer: this.peerId, maxVectorEntries: options.maxVectorEntries },
-      { ...shared, logger: componentLogger(this.#log, 'gossip') },
+      { ...shared, logger: componentLogger(this.#base, 'net:gossip') },
     )
     this.#server = new FetchServer(
       {
@@ -70,7 +75,7 @@ export class MeshNetwork {
         timeoutMs: options.fetchTimeoutMs,
         maxConcurrentServes: options.maxConcurrentServes,
       },
-      { ...shared, logger: componentLogger(this.#log, 'fetch-server') },
+      { ...shared, logger: componentLogger(this.#base, 'net:fetch-server') },
     )
     this.#client = new FetchClient(
       {
@@ -79,7 +84,7 @@ export class MeshNetwork {
         timeoutMs: options.fetchTimeoutMs,
         maxVectorEntries: options.maxVectorEntries,
       },
-      componentLogger(this.#log, 'fetch-client'),
+      componentLogger(this.#base, 'net:fetch-client'),
     )
   }
 
@@ -116,6 +121,16 @@ export class MeshNetwork {
   }
 
   /** Seeds not connected right now, by address; empty while stopped. */
+  /**
+   * Adds a seed while running: dialled now and kept connected like the
+   * seeds given at start. Throws InvalidOptionError for a malformed address.
+   */
+  addSeed(address: string): void {
+    const [parsed] = checkSeeds([address], this.#options.allowPeers)
+    this.#running('addSeed')
+    if (this.#status.state === 'started') this.#status.seeds.add(parsed!)
+  }
+
   unreachableSeeds(): string[] {
     if (this.#status.state !== 'started') return []
     return this.#status.seeds.unreachableSeeds()
@@ -171,7 +186,7 @@ export class MeshNetwork {
         minDelayMs: this.#options.seedRedialMinMs,
         maxDelayMs: this.#options.seedRedialMaxMs,
       },
-      { logger: componentLogger(this.#log, 'seeds') },
+      { logger: componentLogger(this.#base, 'net:seeds') },
     )
     try {
       await this.#server.register(node)

@@ -182,7 +182,10 @@ function checkAddresses(option: string, values: string[]): Multiaddr[] {
   })
 }
 
-function checkSeeds(seeds: string[], allowPeers: ReadonlySet<string> | undefined): Multiaddr[] {
+export function checkSeeds(
+  seeds: string[],
+  allowPeers: ReadonlySet<string> | undefined,
+): Multiaddr[] {
   const parsed = checkAddresses('seeds', seeds)
   parsed.forEach((seed, i) => {
     const peer = seed.getComponents().findLast((c) => c.name === 'p2p')?.value

@@ -45,6 +45,17 @@ interface Seed {
   isSelf: boolean
 }
 
+function newSeed(address: Multiaddr): Seed {
+  return {
+    address,
+    peer: address.getComponents().findLast((c) => c.name === 'p2p')?.value,
+    failures: 0,
+    timer: undefined,
+    dialing: false,
+    isSelf: false,
+  }
+}
+
 /**
  * Keeps the seeds connected. libp2p's own reconnect queue gives up after a
  * few retries and forgets the peer, so a seed that is down longer than that
@@ -66,14 +77,16 @@ export class SeedDialer {
     this.#init = init
     this.#logger = components.logger
     this.#random = components.random ?? Math.random
-    this.#seeds = init.seeds.map((address) => ({
-      address,
-      peer: address.getComponents().findLast((c) => c.name === 'p2p')?.value,
-      failures: 0,
-      timer: undefined,
-      dialing: false,
-      isSelf: false,
-    }))
+    this.#seeds = init.seeds.map(newSeed)
+  }
+
+  /** Adds a seed while running (a healed partition, a new member); dialled at once. */
+  add(address: Multiaddr): void {
+    if (this.#seeds.some((seed) => seed.address.equals(address))) return
+    const seed = newSeed(address)
+    seed.isSelf = seed.peer === this.#init.localPeer
+    this.#seeds.push(seed)
+    if (this.#node !== undefined && !seed.isSelf) void this.#dial(seed)
   }
 
   start(node: Libp2p): void {

@@ -18,7 +18,12 @@ import {
 import { StateDirectory, writeFileAtomically } from '../store/index.ts'
 import { Applier } from './applier.ts'
 import type { AppliedConfig, ConfigMeshEvents } from './events.ts'
-import { type ConfigMeshInit, type ResolvedInit, resolveInit } from './options.ts'
+import {
+  type ConfigMeshComponents,
+  type ConfigMeshInit,
+  type ResolvedInit,
+  resolveInit,
+} from './options.ts'
 import { type SourceContent, SourceFeed } from './source-feed.ts'
 import { describeStatus, type NodeStatus } from './status.ts'
 
@@ -40,8 +45,11 @@ interface Running {
 export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   readonly #init: ResolvedInit
   readonly #limits: SnapshotLimits
+  /** The logger as given; each part logs through a child named by `component`. */
+  readonly #root: Logger
   readonly #log: Logger
   readonly #applier: Applier
+  readonly #components: ConfigMeshComponents
   /** When this node first learnt of a version, by checksum: for `tookMs`. */
   readonly #learntAt = new Map<string, number>()
   #running: Running | undefined
@@ -49,11 +57,13 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   #timer: NodeJS.Timeout | undefined
   #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
 
-  constructor(init: ConfigMeshInit) {
+  constructor(init: ConfigMeshInit, components: ConfigMeshComponents = {}) {
     super()
     this.#init = resolveInit(init)
+    this.#components = components
     this.#limits = { ...DEFAULT_SNAPSHOT_LIMITS, maxSnapshotBytes: this.#init.maxSnapshotBytes }
-    this.#log = (this.#init.logger ?? pino({ level: 'silent' })).child({ component: 'config-mesh' })
+    this.#root = this.#init.logger ?? pino({ level: 'silent' })
+    this.#log = this.#root.child({ component: 'node' })
     this.#applier = new Applier(
       this.#init.env,
       {
@@ -66,8 +76,11 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   }
 
   /** Creates and starts a node. */
-  static async start(init: ConfigMeshInit): Promise<ConfigMeshNode> {
-    const node = new ConfigMeshNode(init)
+  static async start(
+    init: ConfigMeshInit,
+    components?: ConfigMeshComponents,
+  ): Promise<ConfigMeshNode> {
+    const node = new ConfigMeshNode(init, components)
     await node.start()
     return node
   }
@@ -79,6 +92,16 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   /** Dialable addresses of this node (with /p2p/), for other nodes' `peers`. */
   addresses(): string[] {
     return this.#running?.network.addresses() ?? []
+  }
+
+  /**
+   * Adds a peer to dial and keep connected, as if it had been in `peers` from
+   * the start: a member that joined later, or the far side of a healed split.
+   */
+  addPeer(address: string): void {
+    const running = this.#running
+    if (running === undefined) throw new Error('addPeer: the node is not running')
+    running.network.addSeed(address)
   }
 
   /** The configuration the application should run, or undefined before the first one. */
@@ -148,8 +171,8 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         writeBack: this.#init.writeBack,
       },
       {
-        now: Date.now,
-        random: Math.random,
+        now: this.#components.now ?? Date.now,
+        random: this.#components.random ?? Math.random,
         signer: ed25519Signer(peerId, key.seed, key.publicKey),
         verifier: ed25519Verifier(publicKeyOfPeer),
         validate: this.#init.validator,
@@ -162,7 +185,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         path: this.#init.configPath,
         settleMs: this.#init.settleMs,
         load: { maxSourceBytes: this.#init.maxSourceBytes, validator: this.#init.validator },
-        log: this.#log.child({ component: 'source' }),
+        log: this.#root.child({ component: 'source' }),
       },
       {
         content: (content) => this.#onSourceContent(content),
@@ -207,7 +230,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
           feed({ type: 'peer-disconnected', peer })
         },
       },
-      this.#log.child({ component: 'net' }),
+      this.#root,
     )
   }
 
@@ -372,7 +395,10 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     const engine = this.#running?.engine
     if (engine === undefined) return
     clearTimeout(this.#timer)
-    const delay = Math.max(0, Math.min(engine.nextWakeAt() - Date.now(), 1000))
+    const delay = Math.max(
+      0,
+      Math.min(engine.nextWakeAt() - (this.#components.now ?? Date.now)(), 1000),
+    )
     this.#timer = setTimeout(
       () => void this.#dispatch(() => engine.handle({ type: 'tick' })),
       delay,

@@ -45,6 +45,17 @@ export interface ConfigMeshInit {
   logger?: Logger
 }
 
+/**
+ * Collaborators a node can be given instead of the real ones. The wall clock
+ * is only used for hybrid-logical-clock stamps and timers; tests skew it.
+ */
+export interface ConfigMeshComponents {
+  /** Wall clock, ms since the epoch. @default Date.now */
+  now?: () => number
+  /** Uniform in [0, 1), for timer jitter. @default Math.random */
+  random?: () => number
+}
+
 export type ResolvedInit = Readonly<
   Required<Omit<ConfigMeshInit, 'validator' | 'allowPeers' | 'privateNetworkKey' | 'logger'>> &
     Pick<ConfigMeshInit, 'validator' | 'allowPeers' | 'privateNetworkKey' | 'logger'>

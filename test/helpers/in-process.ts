@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigMeshNode } from '../../src/node/config-mesh-node.ts'
 import type { ConfigMeshEvents } from '../../src/node/events.ts'
-import type { ConfigMeshInit } from '../../src/node/options.ts'
+import type { ConfigMeshComponents, ConfigMeshInit } from '../../src/node/options.ts'
 
 export const DEADLINE_MS = 20_000
 
@@ -34,31 +34,39 @@ export class InProcessCluster {
     name: string,
     text: string,
     init: Partial<ConfigMeshInit> = {},
+    components: ConfigMeshComponents = {},
   ): Promise<ConfigMeshNode> {
     const dir = join(this.root, name)
     await mkdir(dir, { recursive: true })
     const configPath = join(dir, 'app.hcl')
     await writeFile(configPath, text)
-    return this.startAt(dir, init)
+    return this.startAt(dir, init, components)
   }
 
   /** Starts (or restarts) a node over an existing folder. */
-  async startAt(dir: string, init: Partial<ConfigMeshInit> = {}): Promise<ConfigMeshNode> {
+  async startAt(
+    dir: string,
+    init: Partial<ConfigMeshInit> = {},
+    components: ConfigMeshComponents = {},
+  ): Promise<ConfigMeshNode> {
     const listen =
       this.#transport === 'tcp'
         ? ['/ip4/127.0.0.1/tcp/0']
         : [`/memory/config-mesh-${process.pid}-${++memoryCounter}`]
-    const node = new ConfigMeshNode({
-      configPath: join(dir, 'app.hcl'),
-      stateDir: join(dir, 'state'),
-      transport: this.#transport,
-      listen,
-      announceIntervalMs: 300,
-      fetchTimeoutMs: 2000,
-      settleMs: 100,
-      env: {},
-      ...init,
-    })
+    const node = new ConfigMeshNode(
+      {
+        configPath: join(dir, 'app.hcl'),
+        stateDir: join(dir, 'state'),
+        transport: this.#transport,
+        listen,
+        announceIntervalMs: 300,
+        fetchTimeoutMs: 2000,
+        settleMs: 100,
+        env: {},
+        ...init,
+      },
+      components,
+    )
     this.nodes.push(node)
     await node.start()
     return node
