@@ -46,6 +46,11 @@ export class LocalNode extends EventEmitter<{ log: [LogLine]; exit: [number | nu
     this.stateDir = init.stateDir
   }
 
+  /** The child's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.#child?.pid : undefined
+  }
+
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null
   }
