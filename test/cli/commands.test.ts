@@ -78,30 +78,17 @@ describe('config-mesh validate', () => {
 })
 
 describe('config-mesh run', () => {
+  const runWithInterval = (value: string) =>
+    cli('run', '--config', 'x.hcl', '--state-dir', 'd', '--announce-interval-ms', value)
+
   it('refuses a bad option value, naming it, with exit code 2', async () => {
-    const outcome = await cli(
-      'run',
-      '--config',
-      'x.hcl',
-      '--state-dir',
-      'd',
-      '--announce-interval-ms',
-      'soon',
-    )
+    const outcome = await runWithInterval('soon')
     assert.equal(outcome.code, 2)
     assert.match(outcome.stderr, /--announce-interval-ms.*"soon" is not a non-negative integer/)
   })
 
   it('refuses an option out of range with its allowed range', async () => {
-    const outcome = await cli(
-      'run',
-      '--config',
-      'x.hcl',
-      '--state-dir',
-      'd',
-      '--announce-interval-ms',
-      '10',
-    )
+    const outcome = await runWithInterval('10')
     assert.equal(outcome.code, 2)
     assert.match(outcome.stderr, /announceIntervalMs: 10 is not an integer from 50 to 3600000/)
   })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { ConfigMeshNode } from '../../src/node/config-mesh-node.ts'
 import type { ConfigMeshEvents } from '../../src/node/events.ts'
 import type { ConfigMeshComponents, ConfigMeshInit } from '../../src/node/options.ts'
+import { waitUntil } from './wait.ts'
 
 export const DEADLINE_MS = 20_000
 
@@ -95,17 +96,9 @@ export async function nextEvent<E extends keyof ConfigMeshEvents>(
   }
 }
 
-/** Waits until `check` holds, re-checking on every event of the node and at most every 50 ms. */
-export async function until(
-  check: () => boolean,
-  what: string,
-  timeoutMs = DEADLINE_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+/** Waits until `check` holds (polled), naming `what` on timeout. */
+export function until(check: () => boolean, what: string, timeoutMs = DEADLINE_MS): Promise<void> {
+  return waitUntil(check, what, timeoutMs, 50)
 }
 
 /** Waits until the two nodes see each other as connected peers. */

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalNode, type LocalNode as LocalNodeType } from '../../src/cli/local-node.ts'
+import { LocalNode } from '../../src/cli/local-node.ts'
 import { checksumOf } from '../../src/snapshot/checksum.ts'
 import { normalizeText } from '../../src/source/normalize.ts'
+import { waitUntil } from './wait.ts'
 
 export const EXAMPLE_CONFIG = new URL('../../examples/honua/harbor-city.hcl', import.meta.url)
 export const EXAMPLE_ENV = {
@@ -64,7 +65,7 @@ export function checksumOfText(text: string): string {
   return checksumOf(normalizeText(text))
 }
 
-export function waitApplied(node: LocalNodeType, checksum: string, since = 0) {
+export function waitApplied(node: LocalNode, checksum: string, since = 0) {
   return node.waitForLog(
     (line) => line.msg === 'applied version' && line.checksum === checksum,
     DEADLINE_MS,
@@ -73,7 +74,7 @@ export function waitApplied(node: LocalNodeType, checksum: string, since = 0) {
 }
 
 /** Waits until `node` has logged a connection to each of `peers`. */
-export function waitConnected(node: LocalNodeType, peers: LocalNodeType[]) {
+export function waitConnected(node: LocalNode, peers: LocalNode[]) {
   const wanted = new Set(peers.map((peer) => peer.peerId))
   const connected = () =>
     new Set(node.logs.filter((l) => l.msg === 'peer connected').map((l) => l.peer as string))
@@ -81,18 +82,11 @@ export function waitConnected(node: LocalNodeType, peers: LocalNodeType[]) {
 }
 
 /** The checksums of every version `node` applied, in order. */
-export function appliedChecksums(node: LocalNodeType): string[] {
+export function appliedChecksums(node: LocalNode): string[] {
   return node.logs.filter((l) => l.msg === 'applied version').map((l) => l.checksum as string)
 }
 
 /** Polls `check` until it holds; for state outside any log line, such as a file's content. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs = DEADLINE_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+export function waitFor(check: () => Promise<boolean>, timeoutMs = DEADLINE_MS): Promise<void> {
+  return waitUntil(check, 'condition', timeoutMs, 50)
 }

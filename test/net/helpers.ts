@@ -24,25 +24,18 @@ import {
   type Snapshot,
   type SnapshotHeader,
 } from '../../src/snapshot/index.ts'
+import { waitUntil } from '../helpers/wait.ts'
 
 /** Deadline for anything two or three local nodes should do, on a loaded 2-core machine. */
 export const DEADLINE_MS = 10_000
 
-/**
- * Resolves once `predicate` holds, checking it every few milliseconds; rejects
- * with `what` after `timeoutMs`. Waits on state, never on a fixed delay.
- */
-export async function waitFor(
+/** Resolves once `predicate` holds; rejects naming `what` after `timeoutMs`. */
+export function waitFor(
   predicate: () => boolean,
   what: string,
   timeoutMs = DEADLINE_MS,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  return waitUntil(predicate, what, timeoutMs, 10)
 }
 
 /**
