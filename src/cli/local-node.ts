@@ -20,7 +20,10 @@ export interface LocalNodeInit {
   env?: Readonly<Record<string, string | undefined>>
 }
 
-const CLI = fileURLToPath(new URL('./main.ts', import.meta.url))
+/** The command's entry beside this module, from the sources or from the compiled dist/. */
+const CLI = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url),
+)
 
 /**
  * A `config-mesh run` child process on loopback, with its log lines parsed as

@@ -41,7 +41,14 @@ type WorkerState =
   | { state: 'idle'; worker: Worker }
   | { state: 'busy'; worker: Worker; job: Job; timer: NodeJS.Timeout }
 
-const WORKER_URL = new URL('./parse-worker.ts', import.meta.url)
+/**
+ * The worker's module, beside this one: `.ts` when run from the sources (Node's
+ * type stripping), `.js` when run from the compiled package in dist/.
+ */
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js',
+  import.meta.url,
+)
 
 /**
  * Parses HCL with hcl2json in one persistent worker thread. The worker starts
