@@ -8,13 +8,14 @@ import {
   headerOf,
   type Snapshot,
   type SnapshotHeader,
+  treeProblem,
   verifyHeaderSignature,
   verifySnapshot,
   withEntry,
 } from '../snapshot/index.ts'
-import type { ConfigTree } from '../source/types.ts'
 import { ConflictLog } from './conflict-log.ts'
 import { FetchPlanner } from './fetch-planner.ts'
+import { type SourceContent as Source, SourceFile } from './source-file.ts'
 import type {
   ApplyCause,
   EngineAction,
@@ -34,9 +35,11 @@ const DEFAULTS: Required<EngineInit> = Object.freeze({
   catchUpAnnounceMs: 200,
   maxRememberedConflicts: 1024,
   writeBack: true,
+  writeBackEchoMs: 10_000,
 })
 
-const MAX_PENDING_ECHOES = 16
+/** Checksums refused for invalid content, remembered so they are never fetched again. */
+const MAX_REFUSED = 1024
 
 /**
  * The sync state machine of one node. It has no I/O of its own: it takes
@@ -60,16 +63,14 @@ export class SyncEngine {
   readonly #conflicts: ConflictLog
   /** Checksums whose content failed validation: never fetched again. */
   readonly #refused = new Set<string>()
-  /**
-   * Write-backs not yet seen coming back through the file watcher, oldest
-   * first. The watcher reports our own writes like any other change; without
-   * this list a late echo of an earlier write-back would look like a local
-   * edit of old text and revert the head.
-   */
-  readonly #writeBackEchoes: FileVersion[] = []
-  #writeBack: boolean
+  readonly #file: SourceFile
   #head: Snapshot | undefined
-  #file: FileVersion | undefined
+  /**
+   * The highest count of this node's own edits known here. A node whose edit
+   * lost a conflict holds a head without it; counting from the head alone
+   * would give its next edit the same count, two edits under one name.
+   */
+  #ownEdits: number
   #nextAnnounceAt = Number.POSITIVE_INFINITY
   #started = false
 
@@ -79,9 +80,21 @@ export class SyncEngine {
     this.#self = components.signer.id
     this.#clock = new HybridClock(this.#self, components.now)
     this.#conflicts = new ConflictLog(this.#init.maxRememberedConflicts)
-    this.#writeBack = this.#init.writeBack
     this.#head = restored?.head
-    this.#file = restored?.file
+    const host = {
+      head: () => this.#head,
+      now: () => this.#now(),
+      persist: (actions: EngineAction[]) => actions.push({ type: 'persist', state: this.state }),
+      edit: (source: Source, base: FileVersion | undefined, actions: EngineAction[]) =>
+        this.#localEdit(source, base, actions),
+    }
+    const { writeBack, writeBackEchoMs: echoWindowMs } = this.#init
+    this.#file = new SourceFile(host, restored?.file, { writeBack, echoWindowMs })
+    this.#ownEdits = Math.max(
+      restored?.ownEdits ?? 0,
+      restored?.head?.vector[this.#self] ?? 0,
+      restored?.file?.vector[this.#self] ?? 0,
+    )
     if (this.#head !== undefined) this.#clock.witness(this.#head.stamp)
   }
 
@@ -90,14 +103,14 @@ export class SyncEngine {
   }
 
   get state(): EngineState {
-    return { head: this.#head, file: this.#file }
+    return { head: this.#head, file: this.#file.version, ownEdits: this.#ownEdits }
   }
 
   status(): EngineStatus {
     return {
       node: this.#self,
       head: this.#head === undefined ? undefined : headerOf(this.#head),
-      file: this.#file,
+      file: this.#file.version,
       wanted: this.#planner.wanted,
       fetching: this.#planner.inFlight,
       conflicts: this.#conflicts.size,
@@ -106,7 +119,7 @@ export class SyncEngine {
 
   /** When the driver should next send a `tick`, as a wall-clock time. */
   nextWakeAt(): number {
-    return Math.min(this.#nextAnnounceAt, this.#planner.nextWakeAt())
+    return Math.min(this.#nextAnnounceAt, this.#planner.nextWakeAt(), this.#file.nextWakeAt())
   }
 
   /**
@@ -114,23 +127,27 @@ export class SyncEngine {
    * when the file is missing or invalid). See docs/DESIGN.md "Where versions
    * come from" for the cases.
    */
-  start(source?: { text: string; tree: ConfigTree }): EngineAction[] {
+  start(source?: Source): EngineAction[] {
     if (this.#started) return []
     this.#started = true
     this.#scheduleAnnounce()
     const actions: EngineAction[] = []
+    const usable = this.#usable(source, actions)
     if (this.#head === undefined) {
-      if (source !== undefined) this.#adopt(this.#genesis(source), 'genesis', actions)
+      if (usable !== undefined) this.#adopt(this.#genesis(usable), 'genesis', actions)
       return actions
     }
     const restored = this.#head
-    if (source === undefined || !this.#isLocalEdit(checksumOf(source.text))) {
-      if (source !== undefined) this.#noteFileHolds(checksumOf(source.text), actions)
-      actions.push({ type: 'apply', snapshot: restored, previous: undefined, cause: 'restore' })
-      actions.push({ type: 'announce', head: headerOf(restored) })
+    const checksum = usable === undefined ? undefined : checksumOf(usable.text)
+    if (usable !== undefined && checksum !== undefined && this.#file.isEdit(checksum)) {
+      this.#localEdit(usable, this.#file.base, actions)
       return actions
     }
-    this.#localEdit(source, actions)
+    if (checksum !== undefined) this.#file.noteHolds(checksum, actions)
+    actions.push({ type: 'apply', snapshot: restored, previous: undefined, cause: 'restore' })
+    actions.push({ type: 'announce', head: headerOf(restored) })
+    // The head was persisted but its write-back never landed (a crash in between).
+    if (checksum !== undefined) this.#file.sync(actions)
     return actions
   }
 
@@ -140,6 +157,9 @@ export class SyncEngine {
       case 'source':
         this.#onSource(event, actions)
         break
+      case 'source-unusable':
+        this.#file.unusable(event.reason, actions)
+        break
       case 'announcement':
         this.#onAnnouncement(event.from, event.head, actions)
         break
@@ -148,12 +168,14 @@ export class SyncEngine {
         break
       case 'fetch-failed':
         this.#planner.fail(event.from, event.checksum, this.#now() + this.#init.fetchRetryMs)
+        if (event.permanent === true)
+          this.#refuseForGood(event.from, event.checksum, event.reason, actions)
         break
       case 'written-back':
-        this.#onWrittenBack(event.checksum, actions)
+        this.#file.writtenBack(event.checksum, actions)
         break
       case 'write-back-failed':
-        this.#onWriteBackFailed(event.checksum, event.disable)
+        this.#file.writeFailed(event.checksum, event.disable)
         break
       case 'peer-connected':
         actions.push({ type: 'request-head', peer: event.peer })
@@ -169,54 +191,26 @@ export class SyncEngine {
     return actions
   }
 
-  #onSource(source: { text: string; tree: ConfigTree }, actions: EngineAction[]): void {
-    if (this.#head === undefined) {
-      this.#adopt(this.#genesis(source), 'genesis', actions)
-      return
-    }
+  /**
+   * A local tree that could not travel intact (a reserved key, a value that
+   * is not JSON data) is refused here: every peer would refuse the snapshot,
+   * and this node would hold a head nobody can take. The source layer should
+   * have refused it already, with the line.
+   */
+  #usable(source: Source | undefined, actions: EngineAction[]): Source | undefined {
+    if (source === undefined) return undefined
+    const problem = treeProblem(source.tree)
+    if (problem === undefined) return source
     const checksum = checksumOf(source.text)
-    if (this.#consumeEcho(checksum, actions)) return
-    if (this.#isLocalEdit(checksum)) this.#localEdit(source, actions)
-    else this.#noteFileHolds(checksum, actions)
+    actions.push({ type: 'refuse', from: this.#self, checksum, reason: `local tree: ${problem}` })
+    return undefined
   }
 
-  /** The watcher saw one of our write-backs: the file holds that version, no edit. */
-  #consumeEcho(checksum: string, actions: EngineAction[]): boolean {
-    const index = this.#writeBackEchoes.findIndex((version) => version.checksum === checksum)
-    if (index < 0) return false
-    const [version] = this.#writeBackEchoes.splice(0, index + 1).slice(-1)
-    this.#setFile(version!, actions)
-    return true
-  }
-
-  #onWrittenBack(checksum: string, actions: EngineAction[]): void {
-    const version = this.#writeBackEchoes.find((pending) => pending.checksum === checksum)
-    if (version !== undefined) this.#setFile(version, actions)
-  }
-
-  #onWriteBackFailed(checksum: string, disable: boolean): void {
-    const index = this.#writeBackEchoes.findIndex((pending) => pending.checksum === checksum)
-    if (index >= 0) this.#writeBackEchoes.splice(index, 1)
-    if (disable) this.#writeBack = false
-  }
-
-  #setFile(version: FileVersion, actions: EngineAction[]): void {
-    const file = this.#file
-    if (file?.checksum === version.checksum && file.vector === version.vector) return
-    this.#file = version
-    actions.push({ type: 'persist', state: this.state })
-  }
-
-  /** New content that is neither the head nor what the file was last seen holding. */
-  #isLocalEdit(checksum: string): boolean {
-    return checksum !== this.#head?.checksum && checksum !== this.#file?.checksum
-  }
-
-  /** The file holds `checksum` again; when that is the head, later edits build on the head. */
-  #noteFileHolds(checksum: string, actions: EngineAction[]): void {
-    const head = this.#head
-    if (head === undefined || checksum !== head.checksum) return
-    this.#setFile({ checksum: head.checksum, vector: head.vector }, actions)
+  #onSource(source: Source, actions: EngineAction[]): void {
+    const usable = this.#usable(source, actions)
+    if (usable === undefined) return
+    if (this.#head === undefined) this.#adopt(this.#genesis(usable), 'genesis', actions)
+    else this.#file.reported(usable, actions)
   }
 
   /**
@@ -226,14 +220,15 @@ export class SyncEngine {
    * with the head, which is reported. Its stamp is a clock tick, so it wins
    * either way: it was made after everything this node has seen.
    */
-  #localEdit(source: { text: string; tree: ConfigTree }, actions: EngineAction[]): void {
-    const base = this.#file?.vector ?? EMPTY_VECTOR
-    const ownCount = Math.max(base[this.#self] ?? 0, this.#head?.vector[this.#self] ?? 0)
+  #localEdit(source: Source, on: FileVersion | undefined, actions: EngineAction[]): void {
+    const base = on?.vector ?? EMPTY_VECTOR
+    const self = this.#self
+    this.#ownEdits = Math.max(base[self] ?? 0, this.#head?.vector[self] ?? 0, this.#ownEdits) + 1
     const snapshot = buildSnapshot(
       {
         text: source.text,
         tree: source.tree,
-        vector: withEntry(base, this.#self, ownCount + 1),
+        vector: withEntry(base, self, this.#ownEdits),
         stamp: this.#clock.tick(),
       },
       this.#components.signer,
@@ -242,7 +237,7 @@ export class SyncEngine {
     this.#adopt(snapshot, 'local-edit', actions)
   }
 
-  #genesis(source: { text: string; tree: ConfigTree }): Snapshot {
+  #genesis(source: Source): Snapshot {
     const draft = { ...source, vector: EMPTY_VECTOR, stamp: genesisStamp(this.#self) }
     return buildSnapshot(draft, this.#components.signer)
   }
@@ -278,9 +273,7 @@ export class SyncEngine {
     if (header.treeDigest !== head.treeDigest || !beats(header, head)) return false
     const settled: Snapshot = Object.freeze({ ...head, ...headerOf(header) })
     this.#head = settled
-    if (this.#file?.checksum === settled.checksum) {
-      this.#file = { checksum: settled.checksum, vector: settled.vector }
-    }
+    this.#file.revise({ checksum: settled.checksum, vector: settled.vector })
     this.#dropWantedIfReached()
     actions.push({ type: 'persist', state: this.state })
     actions.push({ type: 'settle', head: headerOf(settled), previous: headerOf(head) })
@@ -290,21 +283,30 @@ export class SyncEngine {
 
   #onFetched(from: string, snapshot: Snapshot, actions: EngineAction[]): void {
     this.#planner.settle(from, snapshot.checksum)
+    const retryAt = this.#now() + this.#init.fetchRetryMs
     const problem = this.#problemWith(snapshot)
-    if (problem !== undefined) {
-      actions.push({ type: 'refuse', from, checksum: snapshot.checksum, reason: problem.reason })
-      if (problem.permanent) this.#refused.add(snapshot.checksum)
-      else this.#planner.fail(from, snapshot.checksum, this.#now() + this.#init.fetchRetryMs)
-      this.#planner.dropUnless((wanted) => !this.#refused.has(wanted.checksum))
+    if (problem?.permanent === true) {
+      this.#refuseForGood(from, snapshot.checksum, problem.reason, actions)
       return
     }
+    if (problem !== undefined) {
+      actions.push({ type: 'refuse', from, checksum: snapshot.checksum, reason: problem.reason })
+      this.#planner.bench(from, retryAt)
+      return
+    }
+    this.#planner.served(from)
     this.#clock.witness(snapshot.stamp)
     const head = this.#head
-    if (head !== undefined && !beats(snapshot, head)) return
+    // Reported whether or not it wins: this node now holds both versions.
     this.#reportConflict(snapshot, head, actions)
+    if (head !== undefined && !beats(snapshot, head)) {
+      // The head moved past it meanwhile, or the peer served a lesser twin: not again at once.
+      this.#planner.fail(from, snapshot.checksum, retryAt)
+      return
+    }
     this.#adopt(snapshot, 'peer', actions)
-    const wanted = this.#planner.wanted
-    if (wanted !== undefined) this.#trySettle(wanted, actions)
+    const twin = this.#planner.candidate(snapshot.checksum)
+    if (twin !== undefined) this.#trySettle(twin, actions)
   }
 
   /**
@@ -326,12 +328,24 @@ export class SyncEngine {
     return { reason: `invalid configuration: ${listed}`, permanent: true }
   }
 
+  /** A version this node can never take: refused once, never fetched again. */
+  #refuseForGood(from: string, checksum: string, reason: string, actions: EngineAction[]): void {
+    if (this.#refused.has(checksum)) return
+    actions.push({ type: 'refuse', from, checksum, reason })
+    // Bounded: a hostile peer can sign any number of invalid versions.
+    if (this.#refused.size >= MAX_REFUSED) {
+      const oldest = this.#refused.values().next().value
+      if (oldest !== undefined) this.#refused.delete(oldest)
+    }
+    this.#refused.add(checksum)
+    this.#planner.dropUnless((offered) => !this.#refused.has(offered.checksum))
+  }
+
   /** Makes `snapshot` the head: persist, apply, write back, announce, in that order. */
   #adopt(snapshot: Snapshot, cause: ApplyCause, actions: EngineAction[]): void {
     const previous = this.#head
     this.#head = snapshot
-    const version = { checksum: snapshot.checksum, vector: snapshot.vector }
-    if (cause !== 'peer' || this.#file?.checksum === snapshot.checksum) this.#file = version
+    this.#file.adopting(snapshot, cause)
     this.#dropWantedIfReached()
     actions.push({ type: 'persist', state: this.state })
     const previousHeader = previous === undefined ? undefined : headerOf(previous)
@@ -340,18 +354,13 @@ export class SyncEngine {
     } else {
       actions.push({ type: 'apply', snapshot, previous: previousHeader, cause })
     }
-    if (cause === 'peer' && this.#writeBack && this.#file?.checksum !== snapshot.checksum) {
-      this.#writeBackEchoes.push(version)
-      // Bounded: a watcher that never reports would otherwise grow it forever.
-      if (this.#writeBackEchoes.length > MAX_PENDING_ECHOES) this.#writeBackEchoes.shift()
-      actions.push({ type: 'write-back', snapshot })
-    }
+    this.#file.adopted(snapshot, cause, actions)
     actions.push({ type: 'announce', head: headerOf(snapshot) })
   }
 
   #dropWantedIfReached(): void {
     const head = this.#head
-    if (head !== undefined) this.#planner.dropUnless((wanted) => beats(wanted, head))
+    if (head !== undefined) this.#planner.dropUnless((offered) => beats(offered, head))
   }
 
   #reportConflict(
@@ -366,9 +375,12 @@ export class SyncEngine {
 
   #onTick(actions: EngineAction[]): void {
     const now = this.#now()
+    this.#file.tick(actions)
     const expired = this.#planner.expired(now)
     if (expired !== undefined) {
+      // A peer that does not answer is asked for nothing else meanwhile.
       this.#planner.fail(expired.peer, expired.checksum, now + this.#init.fetchRetryMs)
+      this.#planner.bench(expired.peer, now + this.#init.fetchRetryMs)
     }
     if (now >= this.#nextAnnounceAt) {
       this.#scheduleAnnounce()

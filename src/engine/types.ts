@@ -17,6 +17,13 @@ export interface FileVersion {
 export interface EngineState {
   readonly head: Snapshot | undefined
   readonly file: FileVersion | undefined
+  /**
+   * The highest count of this node's own edits. An edit that lost a conflict
+   * is in neither the head nor the file's version; without this a restarted
+   * node would give its next edit the same count, two edits under one name.
+   * Optional: a state without it resumes from the head and file counts.
+   */
+  readonly ownEdits?: number
 }
 
 /** Injected collaborators: everything that is time, chance, crypto or policy. */
@@ -58,17 +65,46 @@ export interface EngineInit {
    * @default true
    */
   writeBack?: boolean
+  /**
+   * Longest the file watcher may take to report one of this node's own
+   * write-backs (its settle time plus parsing). A report of the written text
+   * within this time is the echo of the write; after it, the same text saved
+   * again is an edit. Too short, and a slow echo is published as an edit of
+   * an old version; too long, and a save of exactly the written text soon
+   * after is taken for the echo.
+   * @default 10000
+   */
+  writeBackEchoMs?: number
 }
 
 /** Inputs of the engine. */
 export type EngineEvent =
   /** The source file holds this valid content (at start, or after a change). */
   | { type: 'source'; text: string; tree: ConfigTree }
+  /**
+   * The file changed but holds nothing usable (it does not parse or
+   * validate, or it is missing). The head stays; the engine only learns that
+   * the file no longer holds what was last reported, so it does not mistake
+   * an earlier report for the file's current content.
+   */
+  | { type: 'source-unusable'; reason: 'invalid' | 'missing' }
   /** A peer says it holds `head` (gossip, or its answer to a head request). */
   | { type: 'announcement'; from: string; head: SnapshotHeader }
   /** A fetch we asked for returned a snapshot (decoded, not yet verified). */
   | { type: 'fetched'; from: string; snapshot: Snapshot }
-  | { type: 'fetch-failed'; from: string; checksum: string; reason: string }
+  | {
+      type: 'fetch-failed'
+      from: string
+      checksum: string
+      reason: string
+      /**
+       * No peer can ever deliver this checksum to this node (it is over this
+       * node's own maxSnapshotBytes): it is refused once, like invalid content,
+       * instead of being retried from every provider for ever. Absent: a
+       * failure of this peer only (busy, gone, timed out).
+       */
+      permanent?: boolean
+    }
   /** A write-back action completed: the file now holds that snapshot's text. */
   | { type: 'written-back'; checksum: string }
   /** A write-back failed; `disable` turns write-back off (a read-only source). */

@@ -162,7 +162,17 @@ export function decodeSnapshot(bytes: Uint8Array, limits: SnapshotLimits): Snaps
   const tree = decode(treeBytes, 'snapshot tree', limits.maxSnapshotBytes)
   const problem = treeProblem(tree)
   if (problem !== undefined) throw new DecodeError('snapshot tree', problem)
+  // F15: msgpackr's pollution guard renames a `__proto__` key while decoding, so
+  // the tree would silently differ from the one the origin signed. The tree must
+  // come back exactly: encoding what was decoded gives back the same bytes.
+  if (!sameBytes(encode(tree), treeBytes)) {
+    throw new DecodeError('snapshot tree', 'does not decode to the tree that was signed')
+  }
   return Object.freeze({ ...header, text: fields.text, tree: tree as ConfigTree, treeBytes })
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
 
 /** Reads a header out of a decoded message, checking every field. */
