@@ -13,6 +13,8 @@ interface RunOptions {
   announceIntervalMs?: number
   fetchTimeoutMs?: number
   settleMs?: number
+  maxSnapshotBytes?: number
+  maxSourceBytes?: number
   writeBack: boolean
   logLevel: string
 }
@@ -30,6 +32,12 @@ export function registerRunCommand(program: Command): void {
     .option('--announce-interval-ms <ms>', 'anti-entropy period', integer)
     .option('--fetch-timeout-ms <ms>', 'fetch timeout', integer)
     .option('--settle-ms <ms>', 'quiet time before a file change is read', integer)
+    .option(
+      '--max-snapshot-bytes <bytes>',
+      'largest snapshot sent or accepted; both ends of a fetch enforce it',
+      integer,
+    )
+    .option('--max-source-bytes <bytes>', 'largest configuration file loaded', integer)
     .option('--no-write-back', "do not write peers' versions to the file")
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -51,6 +59,8 @@ async function run(options: RunOptions): Promise<void> {
     announceIntervalMs: options.announceIntervalMs,
     fetchTimeoutMs: options.fetchTimeoutMs,
     settleMs: options.settleMs,
+    maxSnapshotBytes: options.maxSnapshotBytes,
+    maxSourceBytes: options.maxSourceBytes,
     writeBack: options.writeBack,
     logger,
   })

@@ -2,8 +2,15 @@ import { EventEmitter } from 'node:events'
 import pino, { type Logger } from 'pino'
 import { SyncEngine } from '../engine/engine.ts'
 import type { ApplyCause, EngineAction, EngineEvent } from '../engine/types.ts'
-import { MeshNetwork, peerIdOf, privateKeyFromSeed, publicKeyOfPeer } from '../net/index.ts'
 import {
+  FetchError,
+  MeshNetwork,
+  peerIdOf,
+  privateKeyFromSeed,
+  publicKeyOfPeer,
+} from '../net/index.ts'
+import {
+  checksumOf,
   DEFAULT_SNAPSHOT_LIMITS,
   decodeSnapshot,
   ed25519Signer,
@@ -15,7 +22,8 @@ import {
   type SnapshotLimits,
   shortChecksum,
 } from '../snapshot/index.ts'
-import { StateDirectory, writeFileAtomically } from '../store/index.ts'
+import { normalizeText } from '../source/index.ts'
+import { replaceFileUnless, StateDirectory } from '../store/index.ts'
 import { Applier } from './applier.ts'
 import type { AppliedConfig, ConfigMeshEvents } from './events.ts'
 import {
@@ -56,6 +64,12 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   #queue: Promise<void> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
   #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
+  /** Write-backs, one at a time in the order issued. */
+  #writes: Promise<void> = Promise.resolve()
+  /** Checksums this node lately wrote into its file: content it may overwrite. */
+  readonly #written: string[] = []
+  /** Checksums already reported as over maxSnapshotBytes: said once, not at every retry. */
+  readonly #tooLarge = new Set<string>()
 
   constructor(init: ConfigMeshInit, components: ConfigMeshComponents = {}) {
     super()
@@ -127,10 +141,17 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     // own head. Its first announcement goes nowhere; the head exchange with
     // each peer that connects next makes up for it.
     const { engine, network, source } = this.#running
-    const content = await source.read()
-    await this.#dispatch(() => engine.start(content))
-    await network.start()
-    await source.start()
+    try {
+      const content = await source.read()
+      await this.#dispatch(() => engine.start(content))
+      await network.start()
+      await source.start()
+    } catch (err) {
+      // A start that fails (a listen port taken) releases what it took, the
+      // state directory's lock above all, so that a later start can succeed.
+      await this.stop().catch(() => undefined)
+      throw err
+    }
     this.#log.info(
       { peerId: this.#running.peerId, addresses: network.addresses(), source: source.state.state },
       'node started',
@@ -144,6 +165,8 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     clearTimeout(this.#timer)
     await running.source.stop()
     await this.#queue
+    // A write-back under way finishes: nothing is written into the folder after stop().
+    await this.#writes
     await running.network.stop()
     await running.dir.close()
     this.#log.info({ peerId: running.peerId }, 'node stopped')
@@ -365,29 +388,94 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       .catch((err: unknown) => {
         const reason = err instanceof Error ? err.message : String(err)
         this.#log.debug({ peer, checksum: shortChecksum(checksum), reason }, 'fetch failed')
+        if (err instanceof FetchError && err.reason === 'too-large') {
+          this.#reportTooLarge(peer, checksum, reason)
+        }
         return this.#dispatch(() =>
           engine.handle({ type: 'fetch-failed', from: peer, checksum, reason }),
         )
       })
   }
 
+  /**
+   * A snapshot over this node's maxSnapshotBytes (or its peer's) is a
+   * configuration mismatch that no retry fixes: said once per version, at
+   * warn, with both sizes, where the rest of a fetch failure is routine.
+   */
+  #reportTooLarge(peer: string, checksum: string, reason: string): void {
+    if (this.#tooLarge.has(checksum)) return
+    // Bounded: a peer announcing ever new oversized versions must not grow this set.
+    if (this.#tooLarge.size >= 64) this.#tooLarge.clear()
+    this.#tooLarge.add(checksum)
+    this.#log.warn(
+      { peer, checksum: shortChecksum(checksum), reason },
+      'cannot fetch a version over maxSnapshotBytes; keeping the head',
+    )
+  }
+
+  /**
+   * Writes the head into the source file, after the write-backs issued
+   * before it (so the file ends on the last one), unless the file has
+   * changed since the engine last knew what it held: that is someone's save
+   * not yet read (the watcher waits for the file to settle, then parses), and
+   * overwriting it would lose the edit without a trace. It is left for the
+   * watcher to report; made without seeing the head, it becomes an edit
+   * concurrent with it, reported as such. The file is looked at just before
+   * the rename; a save landing between that look and the rename is still
+   * overwritten.
+   */
   #writeBack(running: Running, snapshot: Snapshot): void {
+    const known = running.engine.state.file?.checksum
+    this.#writes = this.#writes
+      .then(() => this.#writeBackNow(running, snapshot, known))
+      .catch((err: unknown) => this.#log.error({ err: String(err) }, 'write-back failed'))
+  }
+
+  async #writeBackNow(running: Running, snapshot: Snapshot, known: string | undefined) {
     const { engine } = running
     const checksum = snapshot.checksum
-    writeFileAtomically(this.#init.configPath, snapshot.text)
-      .then(() => this.#dispatch(() => engine.handle({ type: 'written-back', checksum })))
-      .catch((err: NodeJS.ErrnoException) => {
-        const readOnly = err.code === 'EROFS' || err.code === 'EACCES' || err.code === 'EPERM'
-        this.#log.warn(
-          { path: this.#init.configPath, code: err.code, disabled: readOnly },
-          readOnly
-            ? 'source file is read-only; write-back turned off'
-            : 'could not write the head back to the source file',
-        )
-        return this.#dispatch(() =>
-          engine.handle({ type: 'write-back-failed', checksum, disable: readOnly }),
-        )
-      })
+    const path = this.#init.configPath
+    let found: string | undefined
+    const unseen = (current: Buffer | undefined) => {
+      if (current === undefined || known === undefined) return false
+      found = checksumOf(normalizeText(current.toString('utf8')))
+      return found !== known && found !== checksum && !this.#written.includes(found)
+    }
+    let replaced: boolean
+    try {
+      replaced = await replaceFileUnless(path, snapshot.text, unseen)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      const readOnly = code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+      this.#log.warn(
+        { path, code, disabled: readOnly },
+        readOnly
+          ? 'source file is read-only; write-back turned off'
+          : 'could not write the head back to the source file',
+      )
+      await this.#dispatch(() =>
+        engine.handle({ type: 'write-back-failed', checksum, disable: readOnly }),
+      )
+      return
+    }
+    if (!replaced) {
+      this.#log.info(
+        { path, checksum: shortChecksum(checksum), found: shortChecksum(found ?? '') },
+        'source file changed since it was last read; not overwriting it with the head',
+      )
+      await this.#dispatch(() =>
+        engine.handle({ type: 'write-back-failed', checksum, disable: false }),
+      )
+      return
+    }
+    this.#written.push(checksum)
+    if (this.#written.length > 16) this.#written.shift()
+    // The engine writes back only when the file holds something older than the head.
+    this.#log.info(
+      { path, checksum: shortChecksum(checksum) },
+      'source file was behind the head; wrote the head back',
+    )
+    await this.#dispatch(() => engine.handle({ type: 'written-back', checksum }))
   }
 
   /** Ticks the engine when it next needs it; capped so a wall-clock jump cannot stall timers. */

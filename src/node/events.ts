@@ -26,6 +26,8 @@ export interface InvalidEvent {
   readonly message: string
   readonly line?: number
   readonly column?: number
+  /** The key of the first problem, as a dotted path (`limits.max_bytes`), when there is one. */
+  readonly key?: string
   readonly issues?: readonly ValidationIssue[]
 }
 

@@ -136,7 +136,8 @@ export class SourceFeed {
     const message = err instanceof Error ? err.message : String(err)
     this.#state = { state: 'invalid', error: message }
     this.#init.log.error({ path, reason: message }, 'configuration file refused; keeping the head')
-    const where = err instanceof SourceError ? { line: err.line, column: err.column } : {}
+    const where =
+      err instanceof SourceError ? { line: err.line, column: err.column, key: err.key } : {}
     this.#hooks.invalid({ path, message, ...where })
   }
 

@@ -102,6 +102,8 @@ export class SourceWatcher extends EventEmitter<SourceWatcherEvents> {
   private readonly createWatcher: (paths: string[], options: ChokidarOptions) => FSWatcher
   private status: Status = { state: 'idle' }
   private lastSignature?: string
+  /** The signature of an empty file seen once, to be seen again after a quiet period. */
+  private emptySignature?: string
   private lastText?: string
   private missingReported = false
   private lastErrorKey?: string
@@ -245,6 +247,14 @@ export class SourceWatcher extends EventEmitter<SourceWatcherEvents> {
     // 3. A file modified less than settleMs ago may still be being written.
     const age = Date.now() - Math.max(before.mtimeMs, before.ctimeMs)
     if (age >= 0 && age < this.settleMs) return { retryInMs: this.settleMs - age }
+    // An empty file may be one truncated for a rewrite a moment ago: the kernel sets the
+    // size before the times, so a stat can see the new size with the old (settled) times.
+    // Empty is a valid configuration; it is believed once it is still so a period later.
+    if (before.size === 0 && this.emptySignature !== signature) {
+      this.emptySignature = signature
+      return { retryInMs: this.settleMs }
+    }
+    if (before.size > 0) this.emptySignature = undefined
     if (before.size > this.maxSourceBytes) {
       this.lastSignature = signature
       throw tooLarge(this.path, before.size, this.maxSourceBytes)

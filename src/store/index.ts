@@ -1,4 +1,4 @@
-export { writeFileAtomically } from './atomic-write.ts'
+export { replaceFileUnless, writeFileAtomically } from './atomic-write.ts'
 export { StateDirectoryError } from './errors.ts'
 export { generateNodeKey, loadOrCreateNodeKey, type NodeKey } from './node-key.ts'
 export { StateDirectory } from './state-directory.ts'

@@ -1,5 +1,14 @@
 import { open, readFile, unlink } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { StateDirectoryError } from './errors.ts'
+
+/**
+ * Locks this process holds. A lock file naming this process's own pid is
+ * only ours if it is in here: otherwise it was left by an earlier process
+ * that had the same pid, which is the rule rather than the exception in a
+ * container, where the node restarted after a crash is pid 1 again.
+ */
+const held = new Set<string>()
 
 /**
  * An exclusive lock on a state directory, so two processes never share one
@@ -7,18 +16,21 @@ import { StateDirectoryError } from './errors.ts'
  * longer running (a crash) is taken over.
  */
 export async function acquireLock(path: string): Promise<() => Promise<void>> {
+  const key = resolve(path)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(path, 'wx')
       await handle.writeFile(String(process.pid))
       await handle.close()
+      held.add(key)
       return async () => {
+        held.delete(key)
         await unlink(path).catch(() => undefined)
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const owner = await lockOwner(path)
-      if (owner !== undefined && isRunning(owner)) {
+      if (owner !== undefined && (owner === process.pid ? held.has(key) : isRunning(owner))) {
         throw new StateDirectoryError(path, `in use by process ${owner}`)
       }
       await unlink(path).catch(() => undefined)
@@ -34,7 +46,6 @@ async function lockOwner(path: string): Promise<number | undefined> {
 }
 
 function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true
   try {
     process.kill(pid, 0)
     return true
