@@ -1,15 +1,19 @@
 /**
  * Why a fetch or head request to a peer failed. The engine branches on it:
  * `busy` and `timeout` mean "try another announcer", `not-found` means the
- * peer moved on from that snapshot, `too-large` is a configuration mismatch
- * worth reporting, `protocol` is a misbehaving or incompatible peer,
- * `unreachable` means no connection could be made, and `aborted` means the
- * caller's own signal ended the request.
+ * peer moved on from that snapshot, `over-limit` means the snapshot is over
+ * this node's own maxSnapshotBytes (no peer can ever deliver it here),
+ * `too-large` means the peer refused to send it, over the peer's own limit
+ * (a configuration mismatch worth reporting; another peer may serve it),
+ * `protocol` is a misbehaving or incompatible peer, `unreachable` means no
+ * connection could be made, and `aborted` means the caller's own signal
+ * ended the request.
  */
 export type FetchFailure =
   | 'not-found'
   | 'busy'
   | 'timeout'
+  | 'over-limit'
   | 'too-large'
   | 'protocol'
   | 'unreachable'

@@ -95,7 +95,7 @@ export class FetchClient {
     const maxBytes = this.#init.maxSnapshotBytes
     if (response.snapshot.byteLength > maxBytes) {
       throw new FetchError(
-        'too-large',
+        'over-limit',
         peer,
         `snapshot of ${response.snapshot.byteLength} bytes is over maxSnapshotBytes ${maxBytes}`,
       )
@@ -194,7 +194,7 @@ export class FetchClient {
     }
     if (OVERSIZED.has(name)) {
       const message = `response frame over ${at.frameLimit} bytes (maxSnapshotBytes ${this.#init.maxSnapshotBytes})`
-      return new FetchError('too-large', peer, message, { cause: err })
+      return new FetchError('over-limit', peer, message, { cause: err })
     }
     if (name === 'UnsupportedProtocolError') {
       return new FetchError('protocol', peer, `peer does not speak ${this.#init.protocol}`, {

@@ -391,16 +391,19 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         if (err instanceof FetchError && err.reason === 'too-large') {
           this.#reportTooLarge(peer, checksum, reason)
         }
+        // Over this node's own limit, no provider will ever do: the engine refuses it once.
+        const permanent = err instanceof FetchError && err.reason === 'over-limit'
         return this.#dispatch(() =>
-          engine.handle({ type: 'fetch-failed', from: peer, checksum, reason }),
+          engine.handle({ type: 'fetch-failed', from: peer, checksum, reason, permanent }),
         )
       })
   }
 
   /**
-   * A snapshot over this node's maxSnapshotBytes (or its peer's) is a
-   * configuration mismatch that no retry fixes: said once per version, at
+   * A peer that refuses to send a snapshot over its own maxSnapshotBytes
+   * shows a configuration mismatch between nodes: said once per version, at
    * warn, with both sizes, where the rest of a fetch failure is routine.
+   * (A snapshot over this node's own limit is refused by the engine, once.)
    */
   #reportTooLarge(peer: string, checksum: string, reason: string): void {
     if (this.#tooLarge.has(checksum)) return
@@ -409,7 +412,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     this.#tooLarge.add(checksum)
     this.#log.warn(
       { peer, checksum: shortChecksum(checksum), reason },
-      'cannot fetch a version over maxSnapshotBytes; keeping the head',
+      'a peer refused to send a version over its maxSnapshotBytes',
     )
   }
 

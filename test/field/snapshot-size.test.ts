@@ -80,9 +80,7 @@ test('F19: a snapshot over the receiver’s maxSnapshotBytes fails clearly there
   assert.deepEqual(field.crashes, [])
 })
 
-test('F19: a version over the receiver’s maxSnapshotBytes is not fetched again at every retry', {
-  todo: 'engine: a too-large fetch failure is retried like a busy peer, every fetchRetryMs, from every provider, for ever (fetch-planner fail())',
-}, async (t) => {
+test('F19: a version over the receiver’s maxSnapshotBytes is not fetched again at every retry', async (t) => {
   const field = await Field.create(t, { transport: 'tcp', defaults: { announceIntervalMs: 300 } })
   const a = await field.start('a', BASE)
   const small = await field.start('small', BASE, {

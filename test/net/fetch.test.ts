@@ -115,7 +115,7 @@ describe('fetch protocol (TCP)', () => {
 
     await rejectsWith(
       b.net.fetchSnapshot(a.net.peerId, big.checksum),
-      'too-large',
+      'over-limit',
       /response frame over \d+ bytes \(maxSnapshotBytes 1000\)/,
     )
     const small = a.rec.hold(signedSnapshot(a.key, 'b = 2\n'))
@@ -244,7 +244,7 @@ describe('hostile bytes', () => {
       (stream) => void lpStream(stream).write(encode({ format: 1, status: 'maybe' })),
       (stream) => stream.send(Uint8Array.from([0x80, 0x80, 0x80, 0x32, 9, 9])),
     ]
-    const expected: FetchFailure[] = ['protocol', 'protocol', 'too-large']
+    const expected: FetchFailure[] = ['protocol', 'protocol', 'over-limit']
     const raw = await nodes.raw()
     let next = 0
     await raw.handle(fetchProtocol('test'), async (stream) => {
