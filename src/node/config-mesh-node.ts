@@ -302,7 +302,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     if (running === undefined) return
     switch (action.type) {
       case 'persist':
-        await running.dir.save({ head: action.state.head, file: action.state.file })
+        await running.dir.save(action.state)
         return
       case 'apply':
         this.#apply(action.snapshot, action.cause)

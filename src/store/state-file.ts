@@ -17,10 +17,17 @@ export interface StoredFileVersion {
   readonly vector: VersionVector
 }
 
-/** What a node keeps between runs besides its key. */
+/** What a node keeps between runs besides its key (mirrors the engine's EngineState). */
 export interface StoredState {
   readonly head: Snapshot | undefined
   readonly file: StoredFileVersion | undefined
+  /**
+   * The highest count of this node's own edits. An edit that lost a conflict
+   * is in neither head nor file version, so only this keeps the next edit
+   * after a restart from reusing its count. Absent in states written before
+   * it was kept; the engine then counts from head and file.
+   */
+  readonly ownEdits?: number
 }
 
 const STATE_FORMAT = 1
@@ -35,6 +42,7 @@ export async function writeState(path: string, state: StoredState): Promise<void
     format: STATE_FORMAT,
     head: state.head === undefined ? null : encodeSnapshot(state.head),
     file: state.file === undefined ? null : { ...state.file },
+    ownEdits: state.ownEdits ?? 0,
   }
   await writeFileAtomically(path, encode(record))
 }
@@ -71,13 +79,18 @@ export async function readState(path: string, limits: SnapshotLimits): Promise<R
 function parseState(bytes: Uint8Array, limits: SnapshotLimits): StoredState {
   const what = 'state file'
   const value = decode(bytes, what, limits.maxSnapshotBytes + 64 * 1024)
-  const { format, head, file } = (value ?? {}) as Record<string, unknown>
+  const { format, head, file, ownEdits } = (value ?? {}) as Record<string, unknown>
   if (format !== STATE_FORMAT) throw new DecodeError(what, `unknown format ${String(format)}`)
   if (head !== null && !(head instanceof Uint8Array))
     throw new DecodeError(what, 'head is not bytes')
+  // Optional on read: a state file from before the count was kept resumes without it.
+  if (ownEdits !== undefined && !(Number.isSafeInteger(ownEdits) && (ownEdits as number) >= 0)) {
+    throw new DecodeError(what, 'own edit count is not a non-negative integer')
+  }
   return {
     head: head === null ? undefined : decodeSnapshot(head, limits),
     file: file === null ? undefined : parseFileVersion(file, limits.maxVectorEntries),
+    ownEdits: ownEdits as number | undefined,
   }
 }
 

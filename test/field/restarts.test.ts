@@ -215,3 +215,37 @@ test('F24: a start that fails because its port is taken leaves the node stopped 
   )
   assert.deepEqual(field.crashes, [])
 })
+
+test('F24: a node whose edit lost a conflict, restarted, never gives its next edit the same count', async (t) => {
+  const field = await Field.create(t)
+  const a = await field.start('a', version(100))
+  // b's clock runs a minute ahead, so its concurrent edit wins the conflict.
+  const ahead = { now: () => Date.now() + 60_000 }
+  const b = await field.start('b', version(100), {}, ahead)
+  await a.save(version(101))
+  await until(() => a.head()?.checksum === checksumOfText(version(101)), 'a edited')
+  assert.deepEqual(a.head()?.vector, { [a.peerId]: 1 })
+  await b.save(version(102))
+  await until(() => b.head()?.checksum === checksumOfText(version(102)), 'b edited')
+
+  await a.node.addPeer(b.node.addresses()[0]!)
+  await allApplied([a, b], checksumOfText(version(102)))
+  await until(() => a.events('conflict').length > 0, 'a reports the conflict')
+  // a's file is written back: head and file now hold b's edit, which has no entry for a.
+  await until(
+    () => {
+      const status = a.node.status()
+      return status.running && status.file?.checksum === checksumOfText(version(102))
+    },
+    `a's file holds the head\n${story(field, 0)}`,
+  )
+  assert.deepEqual(a.head()?.vector, { [b.peerId]: 1 })
+
+  await a.stop()
+  await a.start()
+  await a.save(version(103))
+  await until(() => a.head()?.checksum === checksumOfText(version(103)), 'a edited after restart')
+  // Its first edit was {a: 1}; this one must not be named {a: 1} again.
+  assert.deepEqual(a.head()?.vector, { [a.peerId]: 2, [b.peerId]: 1 })
+  assert.deepEqual(field.crashes, [])
+})

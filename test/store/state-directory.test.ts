@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { decode, encode } from '../../src/snapshot/codec.ts'
 import {
   buildSnapshot,
   DEFAULT_SNAPSHOT_LIMITS,
@@ -61,6 +62,21 @@ describe('state directory', () => {
     assert.deepEqual(loaded.state.head?.tree, head.tree)
     assert.deepEqual(loaded.state.head?.vector, head.vector)
     assert.deepEqual(loaded.state.file, file)
+    await dir.close()
+  })
+
+  it('keeps the count of own edits, and refuses a state file whose count is malformed', async () => {
+    const dir = await StateDirectory.open(root, DEFAULT_SNAPSHOT_LIMITS)
+    const head = sampleSnapshot('a = 1\n')
+    await dir.save({ head, file: undefined, ownEdits: 7 })
+    const loaded = await dir.load()
+    assert.equal(loaded.status === 'ok' && loaded.state.ownEdits, 7)
+
+    const record = decode(await readFile(join(root, 'state')), 'state', 1 << 20) as object
+    await writeFile(join(root, 'state'), encode({ ...record, ownEdits: -1 }))
+    const refused = await dir.load()
+    assert.equal(refused.status, 'corrupt')
+    assert.match(refused.status === 'corrupt' ? refused.reason : '', /own edit count/)
     await dir.close()
   })
 
