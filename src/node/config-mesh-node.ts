@@ -2,17 +2,9 @@ import { EventEmitter } from 'node:events'
 import pino, { type Logger } from 'pino'
 import { SyncEngine } from '../engine/engine.ts'
 import type { ApplyCause, EngineAction, EngineEvent } from '../engine/types.ts'
+import { MeshNetwork, peerIdOf, privateKeyFromSeed, publicKeyOfPeer } from '../net/index.ts'
 import {
-  FetchError,
-  MeshNetwork,
-  peerIdOf,
-  privateKeyFromSeed,
-  publicKeyOfPeer,
-} from '../net/index.ts'
-import {
-  checksumOf,
   DEFAULT_SNAPSHOT_LIMITS,
-  decodeSnapshot,
   ed25519Signer,
   ed25519Verifier,
   encodeSnapshot,
@@ -22,8 +14,7 @@ import {
   type SnapshotLimits,
   shortChecksum,
 } from '../snapshot/index.ts'
-import { normalizeText } from '../source/index.ts'
-import { replaceFileUnless, StateDirectory } from '../store/index.ts'
+import { StateDirectory } from '../store/index.ts'
 import { Applier } from './applier.ts'
 import type { AppliedConfig, ConfigMeshEvents } from './events.ts'
 import {
@@ -32,14 +23,18 @@ import {
   type ResolvedInit,
   resolveInit,
 } from './options.ts'
+import { PeerRequests } from './peer-requests.ts'
 import { type SourceContent, SourceFeed } from './source-feed.ts'
 import { describeStatus, type NodeStatus } from './status.ts'
+import { WriteBack } from './write-back.ts'
 
 interface Running {
   readonly dir: StateDirectory
   readonly engine: SyncEngine
   readonly network: MeshNetwork
   readonly source: SourceFeed
+  readonly requests: PeerRequests
+  readonly writeBack: WriteBack
   readonly peerId: string
 }
 
@@ -64,12 +59,6 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   #queue: Promise<void> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
   #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
-  /** Write-backs, one at a time in the order issued. */
-  #writes: Promise<void> = Promise.resolve()
-  /** Checksums this node lately wrote into its file: content it may overwrite. */
-  readonly #written: string[] = []
-  /** Checksums already reported as over maxSnapshotBytes: said once, not at every retry. */
-  readonly #tooLarge = new Set<string>()
 
   constructor(init: ConfigMeshInit, components: ConfigMeshComponents = {}) {
     super()
@@ -166,7 +155,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     await running.source.stop()
     await this.#queue
     // A write-back under way finishes: nothing is written into the folder after stop().
-    await this.#writes
+    await running.writeBack.drain()
     await running.network.stop()
     await running.dir.close()
     this.#log.info({ peerId: running.peerId }, 'node stopped')
@@ -217,7 +206,10 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         dependencyChanged: () => void this.#dispatch(() => this.#reapply()),
       },
     )
-    return { dir, engine, network, source, peerId }
+    const feed = (event: EngineEvent) => this.#dispatch(() => engine.handle(event))
+    const requests = new PeerRequests(network, this.#limits, this.#log, feed)
+    const writeBack = new WriteBack(this.#init.configPath, this.#log, feed)
+    return { dir, engine, network, source, requests, writeBack, peerId }
   }
 
   #createNetwork(privateKey: ReturnType<typeof privateKeyFromSeed>, engine: SyncEngine) {
@@ -316,13 +308,14 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
           .catch((err: unknown) => this.#log.debug({ err: String(err) }, 'announce failed'))
         return
       case 'request-head':
-        this.#requestHead(running, action.peer)
+        running.requests.requestHead(action.peer)
         return
       case 'fetch':
-        this.#fetch(running, action.peer, action.checksum)
+        if (!this.#learntAt.has(action.checksum)) this.#learntAt.set(action.checksum, Date.now())
+        running.requests.fetch(action.peer, action.checksum)
         return
       case 'write-back':
-        this.#writeBack(running, action.snapshot)
+        running.writeBack.write(action.snapshot, running.engine.state.file?.checksum)
         return
       case 'conflict':
         this.#log.warn(
@@ -362,123 +355,6 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
       },
       'applied version',
     )
-  }
-
-  #requestHead(running: Running, peer: string): void {
-    running.network
-      .requestHead(peer)
-      .then((head) => {
-        if (head === undefined) return
-        return this.#dispatch(() =>
-          running.engine.handle({ type: 'announcement', from: peer, head }),
-        )
-      })
-      .catch((err: unknown) => this.#log.debug({ peer, err: String(err) }, 'head request failed'))
-  }
-
-  #fetch(running: Running, peer: string, checksum: string): void {
-    const { engine, network } = running
-    if (!this.#learntAt.has(checksum)) this.#learntAt.set(checksum, Date.now())
-    network
-      .fetchSnapshot(peer, checksum)
-      .then((bytes) => {
-        const snapshot = decodeSnapshot(bytes, this.#limits)
-        return this.#dispatch(() => engine.handle({ type: 'fetched', from: peer, snapshot }))
-      })
-      .catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : String(err)
-        this.#log.debug({ peer, checksum: shortChecksum(checksum), reason }, 'fetch failed')
-        if (err instanceof FetchError && err.reason === 'too-large') {
-          this.#reportTooLarge(peer, checksum, reason)
-        }
-        // Over this node's own limit, no provider will ever do: the engine refuses it once.
-        const permanent = err instanceof FetchError && err.reason === 'over-limit'
-        return this.#dispatch(() =>
-          engine.handle({ type: 'fetch-failed', from: peer, checksum, reason, permanent }),
-        )
-      })
-  }
-
-  /**
-   * A peer that refuses to send a snapshot over its own maxSnapshotBytes
-   * shows a configuration mismatch between nodes: said once per version, at
-   * warn, with both sizes, where the rest of a fetch failure is routine.
-   * (A snapshot over this node's own limit is refused by the engine, once.)
-   */
-  #reportTooLarge(peer: string, checksum: string, reason: string): void {
-    if (this.#tooLarge.has(checksum)) return
-    // Bounded: a peer announcing ever new oversized versions must not grow this set.
-    if (this.#tooLarge.size >= 64) this.#tooLarge.clear()
-    this.#tooLarge.add(checksum)
-    this.#log.warn(
-      { peer, checksum: shortChecksum(checksum), reason },
-      'a peer refused to send a version over its maxSnapshotBytes',
-    )
-  }
-
-  /**
-   * Writes the head into the source file, after the write-backs issued
-   * before it (so the file ends on the last one), unless the file has
-   * changed since the engine last knew what it held: that is someone's save
-   * not yet read (the watcher waits for the file to settle, then parses), and
-   * overwriting it would lose the edit without a trace. It is left for the
-   * watcher to report; made without seeing the head, it becomes an edit
-   * concurrent with it, reported as such. The file is looked at just before
-   * the rename; a save landing between that look and the rename is still
-   * overwritten.
-   */
-  #writeBack(running: Running, snapshot: Snapshot): void {
-    const known = running.engine.state.file?.checksum
-    this.#writes = this.#writes
-      .then(() => this.#writeBackNow(running, snapshot, known))
-      .catch((err: unknown) => this.#log.error({ err: String(err) }, 'write-back failed'))
-  }
-
-  async #writeBackNow(running: Running, snapshot: Snapshot, known: string | undefined) {
-    const { engine } = running
-    const checksum = snapshot.checksum
-    const path = this.#init.configPath
-    let found: string | undefined
-    const unseen = (current: Buffer | undefined) => {
-      if (current === undefined || known === undefined) return false
-      found = checksumOf(normalizeText(current.toString('utf8')))
-      return found !== known && found !== checksum && !this.#written.includes(found)
-    }
-    let replaced: boolean
-    try {
-      replaced = await replaceFileUnless(path, snapshot.text, unseen)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      const readOnly = code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
-      this.#log.warn(
-        { path, code, disabled: readOnly },
-        readOnly
-          ? 'source file is read-only; write-back turned off'
-          : 'could not write the head back to the source file',
-      )
-      await this.#dispatch(() =>
-        engine.handle({ type: 'write-back-failed', checksum, disable: readOnly }),
-      )
-      return
-    }
-    if (!replaced) {
-      this.#log.info(
-        { path, checksum: shortChecksum(checksum), found: shortChecksum(found ?? '') },
-        'source file changed since it was last read; not overwriting it with the head',
-      )
-      await this.#dispatch(() =>
-        engine.handle({ type: 'write-back-failed', checksum, disable: false }),
-      )
-      return
-    }
-    this.#written.push(checksum)
-    if (this.#written.length > 16) this.#written.shift()
-    // The engine writes back only when the file holds something older than the head.
-    this.#log.info(
-      { path, checksum: shortChecksum(checksum) },
-      'source file was behind the head; wrote the head back',
-    )
-    await this.#dispatch(() => engine.handle({ type: 'written-back', checksum }))
   }
 
   /** Ticks the engine when it next needs it; capped so a wall-clock jump cannot stall timers. */
