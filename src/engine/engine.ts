@@ -10,9 +10,9 @@ import {
   type SnapshotHeader,
   treeProblem,
   verifyHeaderSignature,
-  verifySnapshot,
   withEntry,
 } from '../snapshot/index.ts'
+import { RefusedVersions, snapshotProblem } from './admission.ts'
 import { ConflictLog } from './conflict-log.ts'
 import { FetchPlanner } from './fetch-planner.ts'
 import { type SourceContent as Source, SourceFile } from './source-file.ts'
@@ -38,7 +38,7 @@ const DEFAULTS: Required<EngineInit> = Object.freeze({
   writeBackEchoMs: 10_000,
 })
 
-/** Checksums refused for invalid content, remembered so they are never fetched again. */
+/** Versions refused for good that are remembered (see RefusedVersions). */
 const MAX_REFUSED = 1024
 
 /**
@@ -61,8 +61,8 @@ export class SyncEngine {
   readonly #clock: HybridClock
   readonly #planner = new FetchPlanner()
   readonly #conflicts: ConflictLog
-  /** Checksums whose content failed validation: never fetched again. */
-  readonly #refused = new Set<string>()
+  /** Checksums this node can never take (invalid content, over its own size limit). */
+  readonly #refused = new RefusedVersions(MAX_REFUSED)
   readonly #file: SourceFile
   #head: Snapshot | undefined
   /**
@@ -284,7 +284,7 @@ export class SyncEngine {
   #onFetched(from: string, snapshot: Snapshot, actions: EngineAction[]): void {
     this.#planner.settle(from, snapshot.checksum)
     const retryAt = this.#now() + this.#init.fetchRetryMs
-    const problem = this.#problemWith(snapshot)
+    const problem = snapshotProblem(snapshot, this.#components)
     if (problem?.permanent === true) {
       this.#refuseForGood(from, snapshot.checksum, problem.reason, actions)
       return
@@ -309,35 +309,10 @@ export class SyncEngine {
     if (twin !== undefined) this.#trySettle(twin, actions)
   }
 
-  /**
-   * Why a fetched snapshot cannot be used. Integrity failures blame the peer
-   * that sent it (temporary: another may send it intact); validation failures
-   * blame the content (permanent: the same checksum is never fetched again).
-   */
-  #problemWith(snapshot: Snapshot): { reason: string; permanent: boolean } | undefined {
-    try {
-      verifySnapshot(snapshot, this.#components.verifier)
-    } catch (err) {
-      return { reason: (err as Error).message, permanent: false }
-    }
-    const errors = (this.#components.validate?.(snapshot.tree) ?? []).filter(
-      (issue) => issue.severity === 'error',
-    )
-    if (errors.length === 0) return undefined
-    const listed = errors.map((issue) => `${issue.path}: ${issue.message}`).join('; ')
-    return { reason: `invalid configuration: ${listed}`, permanent: true }
-  }
-
   /** A version this node can never take: refused once, never fetched again. */
   #refuseForGood(from: string, checksum: string, reason: string, actions: EngineAction[]): void {
-    if (this.#refused.has(checksum)) return
+    if (!this.#refused.add(checksum)) return
     actions.push({ type: 'refuse', from, checksum, reason })
-    // Bounded: a hostile peer can sign any number of invalid versions.
-    if (this.#refused.size >= MAX_REFUSED) {
-      const oldest = this.#refused.values().next().value
-      if (oldest !== undefined) this.#refused.delete(oldest)
-    }
-    this.#refused.add(checksum)
     this.#planner.dropUnless((offered) => !this.#refused.has(offered.checksum))
   }
 
