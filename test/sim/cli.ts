@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads'
 import { formatViolation } from './invariants.ts'
 import { type RunOptions, replayCommand, runSeed, scheduleFor } from './runner.ts'
 import { describeStep } from './schedule-types.ts'
-import { shrink } from './shrink.ts'
+import { shrinkSeed } from './shrink-seed.ts'
 import { EPOCH_MS, type SimulationResult, simulate } from './simulate.ts'
 import { Summary } from './summary.ts'
 
@@ -99,7 +99,7 @@ function runOne(seed: number, options: RunOptions, trace: boolean, doShrink: boo
     return 0
   }
   printFailure(result, options)
-  if (doShrink) printShrunk(seed, options, result)
+  if (doShrink) printShrunk(options, result)
   return 1
 }
 
@@ -109,29 +109,19 @@ function printFailure(result: SimulationResult, options: RunOptions): void {
 }
 
 /** Shrinks a failing seed to the fewest steps that still break the same invariant. */
-function printShrunk(seed: number, options: RunOptions, result: SimulationResult): void {
-  const invariant = result.violations[0]?.invariant
-  const full = scheduleFor(seed, { ...options, only: undefined })
-  const base = options.only ?? full.steps.map((_, index) => index)
-  const start = {
-    ...full,
-    steps: base.map((index) => full.steps[index]).filter((s) => s !== undefined),
-  }
-  const fails = (candidate: typeof full) =>
-    simulate(candidate, options.simulation).violations.some((v) => v.invariant === invariant)
-  const shrunk = shrink(start, fails)
-  const kept = shrunk.kept.map((index) => base[index] as number)
+function printShrunk(options: RunOptions, result: SimulationResult): void {
+  const shrunk = shrinkSeed(result, options)
+  const { seed, from, kept, runs, invariant, full } = shrunk
   console.error(
-    `shrunk seed ${seed} from ${start.steps.length} to ${kept.length} steps (${shrunk.runs} runs), still breaking ${invariant}:`,
+    `shrunk seed ${seed} from ${from} to ${kept.length} steps (${runs} runs), still breaking ${invariant}:`,
   )
-  const { nodes, network } = full
-  console.error(`  nodes: ${JSON.stringify(nodes)}`)
-  console.error(`  network: ${JSON.stringify(network)}`)
+  console.error(`  nodes: ${JSON.stringify(full.nodes)}`)
+  console.error(`  network: ${JSON.stringify(full.network)}`)
   for (const index of kept) {
     const step = full.steps[index]
     if (step !== undefined) console.error(`  #${index} t=${step.at} ms  ${describeStep(step)}`)
   }
-  console.error(`replay: ${replayCommand(seed, { ...options, only: kept })} --trace`)
+  console.error(`replay: ${replayCommand(seed, shrunk.options)} --trace`)
 }
 
 async function runMany(
@@ -161,7 +151,7 @@ async function runMany(
   console.log(summary.format(performance.now() - started))
   const failing = [...summary.failingSeeds].sort((a, b) => a - b)
   for (const seed of failing.slice(0, shrinkMax)) {
-    printShrunk(seed, options, runSeed(seed, options))
+    printShrunk(options, runSeed(seed, options))
   }
   return failing.length > 0 ? 1 : 0
 }

@@ -1,4 +1,4 @@
-import { SyncEngine } from '../../src/engine/engine.ts'
+import type { SyncEngine } from '../../src/engine/engine.ts'
 import type { SourceContent } from '../../src/engine/source-file.ts'
 import type { EngineAction, EngineEvent, EngineInit, EngineState } from '../../src/engine/types.ts'
 import { decodeAnnouncement, encodeAnnouncement } from '../../src/snapshot/announcement.ts'
@@ -25,6 +25,8 @@ export interface NodeWorld {
   readonly network: Network
   readonly crypto: SimCrypto
   readonly init: EngineInit
+  /** The engine each node runs: SyncEngine, or a stand-in a test breaks on purpose. */
+  readonly Engine: typeof SyncEngine
   readonly observer: Observer
   readonly directory: Directory
 }
@@ -114,7 +116,7 @@ export class SimNode implements SimPeer {
       verifier: this.#world.crypto.verifier,
       validate,
     }
-    const engine = new SyncEngine(this.#world.init, components, this.state)
+    const engine = new this.#world.Engine(this.#world.init, components, this.state)
     this.engine = engine
     const { source, reading } = this.file.open(this.#fileDriver())
     this.reading = source === undefined ? undefined : reading

@@ -1,3 +1,4 @@
+import { SyncEngine } from '../../src/engine/engine.ts'
 import type { EngineInit } from '../../src/engine/types.ts'
 import { compareHeaders } from '../../src/snapshot/order.ts'
 import type { SnapshotHeader } from '../../src/snapshot/snapshot.ts'
@@ -28,6 +29,12 @@ export interface SimulationOptions {
   crypto?: CryptoKind
   /** Engine options for every node; the bound is derived from them. */
   engine?: EngineInit
+  /**
+   * The engine class every node runs. Only tests set it, to a deliberately
+   * broken subclass that proves an invariant or the shrinker can fail.
+   * @default SyncEngine
+   */
+  Engine?: typeof SyncEngine
   /** Receives one line per engine call and per step, for reading a failure by eye. */
   trace?: (line: string) => void
 }
@@ -93,6 +100,7 @@ class Run {
       network: this.#network,
       crypto: this.#crypto,
       init: this.#init,
+      Engine: options.Engine ?? SyncEngine,
       observer:
         options.trace === undefined
           ? this.#invariants
