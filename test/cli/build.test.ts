@@ -5,12 +5,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { honuaFixture, skipWithoutFixtures } from '../helpers/honua-fixtures.ts'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const FIXTURE = fileURLToPath(
-  new URL('../../../shared/fixtures/honua/real-world-gis.honua', import.meta.url),
-)
 
 /** What an installed package runs: the JavaScript compiled from src/, not the sources. */
 describe('the compiled package', { timeout: 120_000 }, () => {
@@ -26,11 +24,13 @@ describe('the compiled package', { timeout: 120_000 }, () => {
 
   after(() => rm(out, { recursive: true, force: true }))
 
-  it('validates a file with its compiled command, parsing in the compiled worker', async () => {
+  it('validates a file with its compiled command, parsing in the compiled worker', {
+    skip: skipWithoutFixtures,
+  }, async () => {
     const { stdout } = await run(process.execPath, [
       join(out, 'cli', 'main.js'),
       'validate',
-      FIXTURE,
+      honuaFixture('real-world-gis.honua'),
     ])
     assert.match(stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)
   })

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { honuaFixture, skipWithoutFixtures } from '../helpers/honua-fixtures.ts'
 
 const CLI = fileURLToPath(new URL('../../bin/config-mesh.js', import.meta.url))
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/honua/', import.meta.url))
 
 interface Outcome {
   code: number
@@ -35,8 +35,10 @@ describe('config-mesh validate', () => {
 
   after(() => rm(dir, { recursive: true, force: true }))
 
-  it('accepts a real Honua file and prints its warnings', async () => {
-    const outcome = await cli('validate', join(FIXTURES, 'real-world-gis.honua'))
+  it('accepts a real Honua file and prints its warnings', {
+    skip: skipWithoutFixtures,
+  }, async () => {
+    const outcome = await cli('validate', honuaFixture('real-world-gis.honua'))
     assert.equal(outcome.code, 0, outcome.stderr)
     assert.match(outcome.stdout, /^warning data_source\.city_gis_readonly: /m)
     assert.match(outcome.stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)

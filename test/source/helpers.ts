@@ -2,14 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { SourceWatcher, WatchedText } from '../../src/source/watcher.ts'
-
-/** The shared Honua fixtures, read in place (never copied into the repository). */
-export const FIXTURES_DIR = fileURLToPath(
-  new URL('../../../shared/fixtures/honua/', import.meta.url),
-)
-export const FIXTURES = ['honua.test.config.hcl', 'production.honua', 'real-world-gis.honua']
 
 /** A fresh directory for one test, removed when the test ends. */
 export async function tempDir(t: TestContext): Promise<string> {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { loadSource, parseSource } from '../../src/source/load.ts'
 import type { ValidationIssue } from '../../src/source/types.ts'
 import { honuaValidator } from '../../src/source/validators/honua.ts'
-import { FIXTURES_DIR } from './helpers.ts'
+import { honuaFixture, skipWithoutFixtures } from '../helpers/honua-fixtures.ts'
 
 const BASE = `honua {
   version     = "1.0"
@@ -212,9 +211,9 @@ test('values given as references are not judged before resolution', async () => 
   assert.deepEqual(issues, [])
 })
 
-test('the Honua fixtures pass, with these findings', async () => {
-  const warnings = async (name: string) => {
-    const loaded = await loadSource(join(FIXTURES_DIR, name), { validator: honuaValidator })
+test('the Honua fixtures pass, with these findings', { skip: skipWithoutFixtures }, async () => {
+  const warnings = async (name: Parameters<typeof honuaFixture>[0]) => {
+    const loaded = await loadSource(honuaFixture(name), { validator: honuaValidator })
     return pairs(loaded.warnings)
   }
   assert.deepEqual(await warnings('honua.test.config.hcl'), [

@@ -7,7 +7,12 @@ import { SourceError } from '../../src/source/errors.ts'
 import { loadSource, parseSource } from '../../src/source/load.ts'
 import { resolveReferences } from '../../src/source/references.ts'
 import { honuaValidator } from '../../src/source/validators/honua.ts'
-import { FIXTURES, FIXTURES_DIR, tempDir } from './helpers.ts'
+import {
+  HONUA_FIXTURE_NAMES,
+  honuaFixture,
+  skipWithoutFixtures,
+} from '../helpers/honua-fixtures.ts'
+import { tempDir } from './helpers.ts'
 
 /** Asserts that `promise` is refused with a SourceError and returns it. */
 async function refusal(promise: Promise<unknown>): Promise<SourceError> {
@@ -20,17 +25,20 @@ async function refusal(promise: Promise<unknown>): Promise<SourceError> {
   assert.fail('expected the source to be refused')
 }
 
-for (const fixture of FIXTURES) {
-  test(`loads the Honua fixture ${fixture} with the Honua validator`, async () => {
-    const loaded = await loadSource(join(FIXTURES_DIR, fixture), { validator: honuaValidator })
-    assert.equal(loaded.path, join(FIXTURES_DIR, fixture))
+for (const fixture of HONUA_FIXTURE_NAMES) {
+  const skip = skipWithoutFixtures
+  test(`loads the Honua fixture ${fixture} with the Honua validator`, { skip }, async () => {
+    const loaded = await loadSource(honuaFixture(fixture), { validator: honuaValidator })
+    assert.equal(loaded.path, honuaFixture(fixture))
     assert.ok(Array.isArray(loaded.tree.honua))
     assert.ok(!loaded.text.includes('\r'))
   })
 }
 
-test('production.honua\'s ${env:DATABASE_URL} resolves like env("DATABASE_URL")', async () => {
-  const loaded = await loadSource(join(FIXTURES_DIR, 'production.honua'))
+test('production.honua\'s ${env:DATABASE_URL} resolves like env("DATABASE_URL")', {
+  skip: skipWithoutFixtures,
+}, async () => {
+  const loaded = await loadSource(honuaFixture('production.honua'))
   const source = (loaded.tree.data_source as Record<string, Record<string, unknown>[]>)[
     'postgres-primary'
   ]!
