@@ -10,12 +10,12 @@ const DEFAULTS: RunOptions = { generate: {}, simulation: {} }
 /** Seeds run on every `npm test`; `npm run sim -- --seeds N` runs as many as you like. */
 const SEEDS = 1000
 
-function failures(results: readonly SimulationResult[]): string {
+function failures(results: readonly SimulationResult[], options = DEFAULTS): string {
   return results
     .filter((result) => result.violations.length > 0)
     .map((result) => {
       const lines = result.violations.map((v) => `  ${formatViolation(v, EPOCH_MS)}`)
-      return [...lines, `  replay: ${replayCommand(result.seed, DEFAULTS)}`].join('\n')
+      return [...lines, `  replay: ${replayCommand(result.seed, options)}`].join('\n')
     })
     .join('\n')
 }
@@ -30,6 +30,20 @@ describe('simulated clusters', () => {
     const conflicts = results.reduce((sum, r) => sum + r.stats.conflicts.concurrent, 0)
     const refusals = results.reduce((sum, r) => sum + r.stats.refusals, 0)
     assert.ok(conflicts > 0 && refusals > 0)
+  })
+
+  it('keep every invariant with 20 to 25 nodes, on seeds 1..40', () => {
+    // Large clusters are slow to simulate (about 10 schedules a second), so
+    // fewer seeds; `npm run sim -- --seeds N --nodes 20-25` runs more.
+    const options: RunOptions = { generate: { minNodes: 20, maxNodes: 25 }, simulation: {} }
+    const results: SimulationResult[] = []
+    for (let seed = 1; seed <= 40; seed++) {
+      const { nodes } = scheduleFor(seed, options)
+      assert.ok(nodes.length >= 20 && nodes.length <= 25, `seed ${seed}: ${nodes.length} nodes`)
+      results.push(runSeed(seed, options))
+    }
+    const report = failures(results, options)
+    assert.equal(report, '', `invariants broken:\n${report}`)
   })
 
   it('are deterministic: a seed replays to the same result', () => {
