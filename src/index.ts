@@ -16,6 +16,6 @@ export type {
 } from './node/events.ts'
 export { NodeEvent } from './node/events.ts'
 export { type ConfigMeshComponents, type ConfigMeshInit, OptionError } from './node/options.ts'
-export type { NodeStatus, SourceState } from './node/status.ts'
+export type { NodeStatus, SourceState, SourceWarning } from './node/status.ts'
 export { honuaValidator } from './source/index.ts'
 export type { ConfigTree, ConfigValue, ValidationIssue, Validator } from './source/types.ts'

@@ -8,7 +8,7 @@ import {
   SourceError,
   SourceWatcher,
 } from '../source/index.ts'
-import type { ConfigTree } from '../source/types.ts'
+import type { ConfigTree, ValidationIssue } from '../source/types.ts'
 import type { InvalidEvent } from './events.ts'
 import type { SourceState } from './status.ts'
 
@@ -49,6 +49,8 @@ export class SourceFeed {
   readonly #watcher: SourceWatcher
   readonly #dependencies: DependencyWatcher
   #state: SourceState = { state: 'unknown' }
+  /** The text last accepted, so its warnings are not logged again for the same text. */
+  #acceptedText: string | undefined
   /** Parses can finish out of order; only the newest change's result counts. */
   #generation = 0
 
@@ -78,8 +80,7 @@ export class SourceFeed {
     const seenAt = Date.now()
     try {
       const loaded = await loadSource(this.#init.path, this.#init.load)
-      if (generation === this.#generation)
-        this.#state = { state: 'ok', warnings: loaded.warnings.length }
+      if (generation === this.#generation) this.#accepted(loaded.text, loaded.warnings)
       return { text: loaded.text, tree: loaded.tree, seenAt }
     } catch (err) {
       if (generation === this.#generation) this.#refused(err)
@@ -120,11 +121,30 @@ export class SourceFeed {
     try {
       const parsed = await parseSource(this.#init.path, text, this.#init.load)
       if (generation !== this.#generation) return
-      this.#state = { state: 'ok', warnings: parsed.warnings.length }
+      this.#accepted(parsed.text, parsed.warnings)
       this.#hooks.content({ text: parsed.text, tree: parsed.tree, seenAt })
     } catch (err) {
       if (generation === this.#generation) this.#refused(err)
     }
+  }
+
+  /**
+   * Usable content: its validation warnings are kept in the state, and logged
+   * once per content (the file is read at start and reported again by the
+   * watcher's first event; the same text is not logged twice in a row). A
+   * warning names a path in the tree and what the validator found, never a
+   * resolved value.
+   */
+  #accepted(text: string, warnings: readonly ValidationIssue[]): void {
+    const kept = warnings.map(({ path, message }) => ({ path, message }))
+    this.#state = { state: 'ok', warnings: kept }
+    const repeated = text === this.#acceptedText
+    this.#acceptedText = text
+    if (kept.length === 0 || repeated) return
+    this.#init.log.warn(
+      { path: this.#init.path, warnings: kept },
+      `configuration file accepted with ${kept.length} validation warning(s)`,
+    )
   }
 
   #refused(err: unknown): void {

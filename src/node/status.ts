@@ -5,10 +5,16 @@ import type { Applier } from './applier.ts'
 import type { AppliedConfig, UnresolvedEvent } from './events.ts'
 import type { SourceFeed } from './source-feed.ts'
 
+/** A validator's warning on the file's current content: where in the tree, and what. */
+export interface SourceWarning {
+  readonly path: string
+  readonly message: string
+}
+
 /** What the node knows of its source file. */
 export type SourceState =
   | { state: 'unknown' }
-  | { state: 'ok'; warnings: number }
+  | { state: 'ok'; warnings: readonly SourceWarning[] }
   | { state: 'missing' }
   | { state: 'invalid'; error: string }
 
