@@ -10,7 +10,10 @@ import { loosePath, type NumberLiteral } from './hcl-outline.ts'
  * range, up to 2^53 - 1, where every integer is carried exactly. The bound is
  * the safe range rather than exactness so the rule is one number to remember,
  * and 2^53 itself, what ...993 silently turns into, is refused too.
- * Fractions such as 0.1 round as every JSON number does and are accepted.
+ * A fraction must come back as written: the double's shortest decimal form
+ * (what every JSON encoder prints) must have the literal's value. `0.1`
+ * does; `12345678901234567890.5` (it would print as 12345678901234567000) and
+ * `0.30000000000000001` (0.3) do not, so they are refused rather than changed.
  */
 export function checkNumbers(numbers: readonly NumberLiteral[]): SourceIssue[] {
   const issues: SourceIssue[] = []
@@ -50,12 +53,40 @@ export function numberProblem(text: string): string | undefined {
       ? undefined
       : `number ${text} is too small to represent (it would silently become 0)`
   }
-  const exact = exactInteger(digits, Number(exponent) - fraction.length)
+  const scale = Number(exponent) - fraction.length
+  const exact = exactInteger(digits, scale)
   if (exact !== undefined && exact > MAX_EXACT) {
     const becomes = BigInt(value) === exact ? '' : ` (it would silently become ${BigInt(value)})`
     return `integer ${text} is beyond ${MAX_EXACT} (2^53 - 1) and cannot be carried exactly${becomes}`
   }
+  if (exact === undefined && !sameDecimal(canonical(digits, scale), printed(value))) {
+    return `number ${text} cannot be carried exactly (it would silently become ${value})`
+  }
   return undefined
+}
+
+/** A decimal as significant digits (no leading or trailing zeros) × 10^scale. */
+interface Decimal {
+  readonly digits: string
+  readonly scale: number
+}
+
+function canonical(digits: string, scale: number): Decimal {
+  const significant = digits.replace(/^0+/, '')
+  const trimmed = significant.replace(/0+$/, '')
+  return { digits: trimmed, scale: scale + (significant.length - trimmed.length) }
+}
+
+/** The shortest decimal that reads back as `value` (JavaScript's and JSON's), as a Decimal. */
+function printed(value: number): Decimal {
+  const match = LITERAL.exec(String(Math.abs(value)).replace('e+', 'e'))
+  if (match === null) throw new Error(`unexpected number form ${value}`)
+  const [, whole = '', fraction = '', exponent = '0'] = match
+  return canonical(`${whole}${fraction}`, Number(exponent) - fraction.length)
+}
+
+function sameDecimal(a: Decimal, b: Decimal): boolean {
+  return a.digits === b.digits && a.scale === b.scale
 }
 
 /** The literal's value when it is an integer (digits × 10^scale), else undefined. */

@@ -85,6 +85,16 @@ test('F08: numbers a JSON parser would change are refused naming both keys; noth
       key: 'limits.max_bytes',
       keys: ['limits.max_bytes', 'limits.burst'],
     },
+    {
+      // A fraction too precise for a double is changed just as silently.
+      text: BASE.replace(
+        'max_bytes = 1024',
+        'max_bytes = 1024\n  ratio     = 12345678901234567890.5',
+      ),
+      line: 7,
+      key: 'limits.ratio',
+      keys: ['limits.ratio'],
+    },
   ])
 })
 

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL templates are written with a literal ${ in these strings
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { originalColumn, rewriteEnvColon } from '../../src/source/env-colon.ts'
 import { scanHcl } from '../../src/source/hcl-lexer.ts'
 import { Outline } from '../../src/source/hcl-outline.ts'
@@ -53,7 +54,71 @@ test('number literals: exact, too big, too small, and ordinary fractions', () =>
   assert.match(numberProblem('1e20') ?? '', /beyond/)
   assert.match(numberProblem('1e400') ?? '', /null/)
   assert.match(numberProblem('1e-400') ?? '', /become 0/)
-  for (const ok of ['0', '0.0', '0.1', '1.5e3', '2.5e-3', '123456.789', '1e15']) {
+  for (const ok of ['0', '0.0', '0.1', '1.5e3', '2.5e-3', '123456.789', '1e15', '0.1000']) {
     assert.equal(numberProblem(ok), undefined, ok)
   }
 })
+
+test('a fraction that would not come back as written is refused, however large or precise', () => {
+  assert.match(
+    numberProblem('12345678901234567890.5') ?? '',
+    /cannot be carried exactly \(it would silently become 12345678901234567000\)/,
+  )
+  assert.match(numberProblem('9007199254740993.5') ?? '', /become 9007199254740994/)
+  assert.match(numberProblem('9007199254740991.5') ?? '', /become 9007199254740992/)
+  assert.match(numberProblem('0.30000000000000001') ?? '', /become 0\.3\b/)
+  assert.match(numberProblem('1.00000000000000001e-5') ?? '', /become 0\.00001\b/)
+})
+
+test('every finite double written the way JavaScript prints it is accepted and reads back equal', () => {
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+      const text = String(Math.abs(value)).replace('e+', 'e')
+      const problem = numberProblem(text)
+      const unsafeInteger = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER
+      assert.equal(problem === undefined, !unsafeInteger, `${text}: ${problem}`)
+      assert.equal(Number(text), Math.abs(value))
+    }),
+    { numRuns: 2000 },
+  )
+})
+
+test('a decimal literal is accepted only when its double reads back with the same value', () => {
+  const literal = fc
+    .tuple(
+      fc.stringMatching(/^\d{1,22}$/),
+      fc.option(fc.stringMatching(/^\d{1,22}$/), { nil: undefined }),
+      fc.option(fc.integer({ min: -30, max: 30 }), { nil: undefined }),
+    )
+    .map(([whole, fraction, exponent]) => {
+      const frac = fraction === undefined ? '' : `.${fraction}`
+      return `${whole}${frac}${exponent === undefined ? '' : `e${exponent}`}`
+    })
+  fc.assert(
+    fc.property(literal, (text) => {
+      if (numberProblem(text) !== undefined) return
+      // Accepted: the value printed from the double is the value written.
+      const written = exactDecimal(text)
+      const printed = exactDecimal(String(Number(text)).replace('e+', 'e'))
+      assert.equal(printed, written, text)
+    }),
+    { numRuns: 3000 },
+  )
+})
+
+/** A decimal literal's exact value as a reduced fraction "n/d", for comparing two spellings. */
+function exactDecimal(text: string): string {
+  const [mantissa = '', exponent = '0'] = text.split(/e/i)
+  const [whole = '', fraction = ''] = mantissa.split('.')
+  let n = BigInt(`${whole}${fraction}` || '0')
+  let d = 10n ** BigInt(fraction.length)
+  const e = Number(exponent)
+  if (e >= 0) n *= 10n ** BigInt(e)
+  else d *= 10n ** BigInt(-e)
+  const divisor = gcd(n, d)
+  return `${n / divisor}/${d / divisor}`
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  return b === 0n ? (a === 0n ? 1n : a) : gcd(b, a % b)
+}
