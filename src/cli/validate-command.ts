@@ -15,13 +15,18 @@ export function registerValidateCommand(program: Command): void {
         for (const warning of loaded.warnings) {
           process.stdout.write(`warning ${warning.path}: ${warning.message}\n`)
         }
-        process.stdout.write(`ok ${file} (${loaded.warnings.length} warnings)\n`)
+        process.stdout.write(`ok ${file} (${counted(loaded.warnings.length, 'warning')})\n`)
       } catch (err) {
         if (!(err instanceof SourceError)) throw err
         for (const issue of err.issues)
           process.stdout.write(`error ${formatIssue(err.file, issue)}\n`)
-        process.stdout.write(`refused ${file} (${err.issues.length} errors)\n`)
+        process.stdout.write(`refused ${file} (${counted(err.issues.length, 'error')})\n`)
         process.exitCode = 1
       }
     })
+}
+
+/** `1 error`, `2 errors`. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

@@ -23,7 +23,12 @@ export interface NumberLiteral extends SourceLocation {
 
 interface Entry extends SourceLocation {
   path: PathSegment[]
+  /** Where the definition ends: its closing `}`, or the token that ends its value. */
+  end: SourceLocation
 }
+
+/** An end not yet known, or a definition cut off by the end of the file. */
+const OPEN_END: SourceLocation = { line: Number.POSITIVE_INFINITY, column: 0 }
 
 type Context = 'body' | 'object' | 'list' | 'paren'
 
@@ -66,12 +71,19 @@ export class Outline {
     return undefined
   }
 
-  /** The key whose definition covers a position, for naming the key of a parse error. */
+  /**
+   * The innermost key whose definition spans a position, for naming the key
+   * of a parse error. A position between definitions (a line the outline
+   * could not read as one, such as a quoted attribute name) belongs to the
+   * enclosing block, or to no key at the top level: never to the definition
+   * before it.
+   */
   keyAt(line: number, column: number): string | undefined {
+    const position = { line, column }
     let best: Entry | undefined
     for (const entry of this.entries) {
-      if (entry.line > line || (entry.line === line && entry.column > column)) break
-      best = entry
+      if (before(position, entry)) break
+      if (!before(entry.end, position)) best = entry
     }
     return best === undefined ? undefined : loosePath(best.path)
   }
@@ -105,10 +117,10 @@ class OutlineBuilder {
         return
       }
       if (token.kind === 'ident' && isPunct(this.tokens[this.i + 1], '=')) {
-        const attributePath = [...path, token.text]
-        this.record(attributePath, token)
+        const attribute = this.record([...path, token.text], token)
         this.i += 2
-        this.expression(attributePath, 'body')
+        this.expression(attribute.path, 'body')
+        attribute.end = this.endAt(this.i)
       } else if (token.kind === 'ident') {
         this.block(path, token)
       } else {
@@ -132,18 +144,21 @@ class OutlineBuilder {
     }
     // The type and each label are keys of the tree too (`layer`, `layer.parcels`).
     const base: PathSegment[] = [...path, typeToken.text]
-    this.record([...base], typeToken)
+    const keys = [this.record([...base], typeToken)]
     for (const label of labels) {
       base.push(label.value)
-      this.record([...base], label.token)
+      keys.push(this.record([...base], label.token))
     }
     const countKey = JSON.stringify(base)
     const index = this.blockCounts.get(countKey) ?? 0
     this.blockCounts.set(countKey, index + 1)
-    const blockPath = [...base, index]
-    this.record(blockPath, typeToken)
+    const block = this.record([...base, index], typeToken)
+    keys.push(block)
     this.i = j + 1
-    this.body(blockPath, true)
+    this.body(block.path, true)
+    // body() has consumed the closing brace: the block ends on it.
+    const end = this.endAt(this.i - 1)
+    for (const key of keys) key.end = end
   }
 
   private expression(path: PathSegment[], context: Context): void {
@@ -179,10 +194,11 @@ class OutlineBuilder {
       const next = this.tokens[this.i + 1]
       const start = this.i
       if ((token.kind === 'ident' || token.kind === 'string') && isAssign(next)) {
-        const keyPath = [...path, token.kind === 'string' ? stringValue(token.text) : token.text]
-        this.record(keyPath, token)
+        const key = token.kind === 'string' ? stringValue(token.text) : token.text
+        const entry = this.record([...path, key], token)
         this.i += 2
-        this.expression(keyPath, 'object')
+        this.expression(entry.path, 'object')
+        entry.end = this.endAt(this.i)
       } else {
         this.expression(path, 'object')
       }
@@ -207,17 +223,30 @@ class OutlineBuilder {
         this.i++
         continue
       }
-      const elementPath = [...path, index]
-      this.record(elementPath, token)
+      const element = this.record([...path, index], token)
       const start = this.i
-      this.expression(elementPath, 'list')
+      this.expression(element.path, 'list')
+      element.end = this.endAt(this.i)
       if (this.i === start) this.i++
     }
   }
 
-  private record(path: PathSegment[], token: Token): void {
-    this.entries.push({ path, line: token.line, column: token.column })
+  private record(path: PathSegment[], token: Token): Entry {
+    const entry = { path, line: token.line, column: token.column, end: OPEN_END }
+    this.entries.push(entry)
+    return entry
   }
+
+  /** The position of token `index`, where a definition ends; open when past the last token. */
+  private endAt(index: number): SourceLocation {
+    const token = this.tokens[index]
+    return token === undefined ? OPEN_END : { line: token.line, column: token.column }
+  }
+}
+
+/** Whether position `a` comes strictly before position `b`. */
+function before(a: SourceLocation, b: SourceLocation): boolean {
+  return a.line < b.line || (a.line === b.line && a.column < b.column)
 }
 
 function ends(token: Token, context: Context): boolean {

@@ -47,6 +47,19 @@ test('the outline names keys the way hcl2json shapes the tree', () => {
   assert.equal(outline.keyAt(7, 9), 'layer.a.services.y')
 })
 
+test('a parse error inside a block but outside any attribute names the block, not the key before it', () => {
+  const outline = new Outline(scanHcl('b {\n  c = 2\n  "q" = 3\n}\ntop = 1\n"r" = 2\n').tokens)
+  assert.equal(outline.keyAt(2, 7), 'b.c')
+  assert.equal(outline.keyAt(3, 3), 'b')
+  assert.equal(outline.keyAt(5, 7), 'top')
+  assert.equal(outline.keyAt(6, 1), undefined)
+})
+
+test('an attribute with no value spans its line, so its error names it', () => {
+  const outline = new Outline(scanHcl('a {\n  x =\n}\n').tokens)
+  assert.equal(outline.keyAt(2, 6), 'a.x')
+})
+
 test('number literals: exact, too big, too small, and ordinary fractions', () => {
   assert.equal(numberProblem('9007199254740991'), undefined)
   assert.match(numberProblem('9007199254740992') ?? '', /beyond 9007199254740991/)
