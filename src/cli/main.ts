@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander'
+import { InvalidOptionError } from '../net/index.ts'
 import { OptionError } from '../node/options.ts'
 import { registerDemoCommand } from './demo-command.ts'
+import { registerIdentityCommands } from './identity-commands.ts'
 import { registerRunCommand } from './run-command.ts'
 import { registerValidateCommand } from './validate-command.ts'
 
@@ -12,6 +14,7 @@ const program = new Command('config-mesh')
 
 registerRunCommand(program)
 registerValidateCommand(program)
+registerIdentityCommands(program)
 registerDemoCommand(program)
 
 try {
@@ -20,5 +23,7 @@ try {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2)
   const message = err instanceof Error ? err.message : String(err)
   process.stderr.write(`config-mesh: ${message}\n`)
-  process.exit(err instanceof OptionError ? 2 : 1)
+  // Options are checked by the node and by its network layer; either way it is a usage error.
+  const usage = err instanceof OptionError || err instanceof InvalidOptionError
+  process.exit(usage ? 2 : 1)
 }

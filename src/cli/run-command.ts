@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
 import { ConfigMeshNode } from '../node/config-mesh-node.ts'
+import { OptionError } from '../node/options.ts'
 import { presetByName } from './presets.ts'
 
 interface RunOptions {
@@ -17,6 +19,8 @@ interface RunOptions {
   maxSourceBytes?: number
   writeBack: boolean
   logLevel: string
+  allowPeer?: string[]
+  privateNetworkKey?: string
 }
 
 export function registerRunCommand(program: Command): void {
@@ -39,6 +43,14 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--max-source-bytes <bytes>', 'largest configuration file loaded', integer)
     .option('--no-write-back', "do not write peers' versions to the file")
+    .option(
+      '--allow-peer <peer-id...>',
+      'only these peers may connect (see `config-mesh id`); default: any peer of the cluster',
+    )
+    .option(
+      '--private-network-key <file>',
+      'a libp2p private network key file (see `config-mesh swarm-key`); keeps out nodes without it',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
@@ -49,6 +61,7 @@ export function registerRunCommand(program: Command): void {
 
 async function run(options: RunOptions): Promise<void> {
   const logger = pino({ level: options.logLevel, base: { pid: process.pid } })
+  const privateNetworkKey = await readKeyFile(options.privateNetworkKey)
   const node = new ConfigMeshNode({
     configPath: options.config,
     stateDir: options.stateDir,
@@ -62,6 +75,8 @@ async function run(options: RunOptions): Promise<void> {
     maxSnapshotBytes: options.maxSnapshotBytes,
     maxSourceBytes: options.maxSourceBytes,
     writeBack: options.writeBack,
+    allowPeers: options.allowPeer,
+    privateNetworkKey,
     logger,
   })
   await node.start()
@@ -77,6 +92,17 @@ async function run(options: RunOptions): Promise<void> {
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
   })
+}
+
+/** The key file's bytes; its format is checked with the other options, by the node. */
+async function readKeyFile(path: string | undefined): Promise<Uint8Array | undefined> {
+  if (path === undefined) return undefined
+  try {
+    return new Uint8Array(await readFile(path))
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new OptionError(`--private-network-key: cannot read ${path} (${reason})`)
+  }
 }
 
 function integer(value: string): number {

@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { cli } from '../helpers/cli.ts'
 import { honuaFixture, skipWithoutFixtures } from '../helpers/honua-fixtures.ts'
-
-const CLI = fileURLToPath(new URL('../../bin/config-mesh.js', import.meta.url))
-
-interface Outcome {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function cli(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const failed = err as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
 
 describe('config-mesh validate', () => {
   let dir: string
