@@ -9,6 +9,7 @@ export type SourceReason =
   | 'encoding'
   | 'glob'
   | 'parse'
+  | 'empty'
   | 'timeout'
   | 'number'
   | 'reserved-key'

@@ -66,11 +66,22 @@ export async function parseSource(
   if (!analysis.ok) throw new SourceError({ file: fileName, issues: analysis.issues })
   const { tree } = analysis
 
-  // 4. Validate: errors refuse, warnings travel with the result.
+  // 4. A file with no settings at all (empty, blank or comments only) is valid
+  //    HCL, but is what a truncation, a failed generator or a stray `> file`
+  //    leaves behind far more often than anyone's intent; taken as a version it
+  //    would wipe every node's configuration. It is refused like a parse error.
+  if (Object.keys(tree).length === 0) throw emptySource(fileName)
+
+  // 5. Validate: errors refuse, warnings travel with the result.
   const findings = options.validator?.(tree) ?? []
   const errors = findings.filter((finding) => finding.severity === 'error')
   if (errors.length > 0) throw await validationError(fileName, text, errors, parser)
   return { text, tree, warnings: findings.filter((finding) => finding.severity === 'warning') }
+}
+
+function emptySource(fileName: string): SourceError {
+  const message = 'the file holds no settings; an empty configuration is never taken as a version'
+  return SourceError.of(fileName, { reason: 'empty', message, line: 1, column: 1 })
 }
 
 function maxBytes(options: LoadOptions): number {

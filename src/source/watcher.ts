@@ -249,7 +249,8 @@ export class SourceWatcher extends EventEmitter<SourceWatcherEvents> {
     if (age >= 0 && age < this.settleMs) return { retryInMs: this.settleMs - age }
     // An empty file may be one truncated for a rewrite a moment ago: the kernel sets the
     // size before the times, so a stat can see the new size with the old (settled) times.
-    // Empty is a valid configuration; it is believed once it is still so a period later.
+    // An empty file is refused by the parser; it is read only once it is still empty a
+    // period later, so a rewrite in progress does not raise a refusal.
     if (before.size === 0 && this.emptySignature !== signature) {
       this.emptySignature = signature
       return { retryInMs: this.settleMs }

@@ -19,7 +19,8 @@ const MARKER = BASE.replace('max_bytes = 1024', 'max_bytes = 2048')
 interface BadEdit {
   readonly text: string
   readonly line: number
-  readonly key: string
+  /** The first problem's key; none for a problem with the whole file. */
+  readonly key: string | undefined
   readonly keys: readonly string[]
 }
 
@@ -141,4 +142,12 @@ test('F15: a __proto__ key is refused at load with its line; Object.prototype is
   ])
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
   assert.equal(Object.getPrototypeOf({}), Object.prototype)
+})
+
+test('an emptied file, or one left with comments only, keeps the head everywhere and is never gossiped', async (t) => {
+  const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
+  await refusedEverywhere(field, [
+    { text: '', line: 1, key: undefined, keys: [] },
+    { text: '\n  \n# all settings removed\n// for now\n', line: 1, key: undefined, keys: [] },
+  ])
 })

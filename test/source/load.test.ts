@@ -239,3 +239,13 @@ test('validator errors refuse the source, each with its path and line; warnings 
   })
   assert.deepEqual(ok.warnings, [{ severity: 'warning', path: 'x', message: 'odd' }])
 })
+
+test('a file with no settings (empty, blank, comments only) is refused as empty', async () => {
+  for (const text of ['', '\n\n', '\uFEFF# nothing here\n/* nor here */\n']) {
+    const error = await refusal(parseSource('app.hcl', text))
+    assert.equal(error.reason, 'empty', JSON.stringify(text))
+    assert.match(error.message, /^app\.hcl:1:1: the file holds no settings/)
+  }
+  const { tree } = await parseSource('app.hcl', 'block {}\n')
+  assert.deepEqual(Object.keys(tree), ['block'])
+})
