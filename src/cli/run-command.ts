@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
 import { ConfigMeshNode } from '../node/config-mesh-node.ts'
-import { OptionError } from '../node/options.ts'
+import { NODE_TIMING_DEFAULTS as D, OptionError } from '../node/options.ts'
 import { presetByName } from './presets.ts'
 
 interface RunOptions {
@@ -33,15 +33,27 @@ export function registerRunCommand(program: Command): void {
     .option('--peer <multiaddr...>', 'peers to dial and keep connected', [])
     .option('--cluster <name>', 'cluster name; nodes only sync within one', 'default')
     .option('--preset <name>', 'validator preset: honua or none', 'none')
-    .option('--announce-interval-ms <ms>', 'anti-entropy period', integer)
-    .option('--fetch-timeout-ms <ms>', 'fetch timeout', integer)
-    .option('--settle-ms <ms>', 'quiet time before a file change is read', integer)
     .option(
-      '--max-snapshot-bytes <bytes>',
-      'largest snapshot sent or accepted; both ends of a fetch enforce it',
+      '--announce-interval-ms <ms>',
+      `anti-entropy period (default ${D.announceIntervalMs})`,
       integer,
     )
-    .option('--max-source-bytes <bytes>', 'largest configuration file loaded', integer)
+    .option('--fetch-timeout-ms <ms>', `fetch timeout (default ${D.fetchTimeoutMs})`, integer)
+    .option(
+      '--settle-ms <ms>',
+      `quiet time before a file change is read (default ${D.settleMs})`,
+      integer,
+    )
+    .option(
+      '--max-snapshot-bytes <bytes>',
+      `largest snapshot sent or accepted, both ends enforce it (default ${D.maxSnapshotBytes})`,
+      integer,
+    )
+    .option(
+      '--max-source-bytes <bytes>',
+      `largest configuration file loaded (default ${D.maxSourceBytes})`,
+      integer,
+    )
     .option('--no-write-back', "do not write peers' versions to the file")
     .option(
       '--allow-peer <peer-id...>',

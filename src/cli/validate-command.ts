@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { formatIssue, loadSource, SourceError } from '../source/index.ts'
+import {
+  type ConfigTree,
+  formatIssue,
+  loadSource,
+  ResolutionError,
+  resolveReferences,
+  SourceError,
+} from '../source/index.ts'
 import { presetByName } from './presets.ts'
 
 export function registerValidateCommand(program: Command): void {
@@ -7,7 +15,7 @@ export function registerValidateCommand(program: Command): void {
     .command('validate')
     .description('check a configuration file: parse, references, validator; exit 1 on errors')
     .argument('<file>', 'the HCL file to check')
-    .option('--preset <name>', 'validator preset: honua or none', 'honua')
+    .option('--preset <name>', 'validator preset: honua or none (as for run)', 'none')
     .action(async (file: string, options: { preset: string }) => {
       const validator = presetByName(options.preset)
       try {
@@ -15,7 +23,10 @@ export function registerValidateCommand(program: Command): void {
         for (const warning of loaded.warnings) {
           process.stdout.write(`warning ${warning.path}: ${warning.message}\n`)
         }
-        process.stdout.write(`ok ${file} (${counted(loaded.warnings.length, 'warning')})\n`)
+        const unresolved = resolvesHere(loaded.tree)
+        if (unresolved !== undefined) process.stdout.write(`warning ${unresolved}\n`)
+        const warnings = loaded.warnings.length + (unresolved === undefined ? 0 : 1)
+        process.stdout.write(`ok ${file} (${counted(warnings, 'warning')})\n`)
       } catch (err) {
         if (!(err instanceof SourceError)) throw err
         for (const issue of err.issues)
@@ -29,4 +40,19 @@ export function registerValidateCommand(program: Command): void {
 /** `1 error`, `2 errors`. */
 function counted(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * References are resolved on each node from its own environment, so one that
+ * cannot be resolved where `validate` runs is a warning, not an error: the
+ * nodes may well have it. Only the reference is named, never a value.
+ */
+function resolvesHere(tree: ConfigTree): string | undefined {
+  try {
+    resolveReferences(tree, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') })
+    return undefined
+  } catch (err) {
+    if (!(err instanceof ResolutionError)) throw err
+    return `not resolvable in this environment (a node without it keeps its last configuration): ${err.message}`
+  }
 }

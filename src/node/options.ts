@@ -68,6 +68,16 @@ export class OptionError extends Error {
 
 const MiB = 1024 * 1024
 
+/** The numeric defaults, apart so the command line's help can show them. */
+export const NODE_TIMING_DEFAULTS = Object.freeze({
+  announceIntervalMs: 5000,
+  fetchTimeoutMs: 5000,
+  maxSnapshotBytes: 16 * MiB,
+  maxSourceBytes: 4 * MiB,
+  settleMs: 300,
+  maxConcurrentServes: 8,
+})
+
 /** Merges defaults, checks every field once, and freezes the result. */
 export function resolveInit(init: ConfigMeshInit): ResolvedInit {
   requireText('configPath', init.configPath)
@@ -79,12 +89,7 @@ export function resolveInit(init: ConfigMeshInit): ResolvedInit {
     transport: 'tcp' as const,
     env: process.env,
     writeBack: true,
-    announceIntervalMs: 5000,
-    fetchTimeoutMs: 5000,
-    maxSnapshotBytes: 16 * MiB,
-    maxSourceBytes: 4 * MiB,
-    settleMs: 300,
-    maxConcurrentServes: 8,
+    ...NODE_TIMING_DEFAULTS,
     ...withoutUndefined(init),
     configPath: init.configPath,
     stateDir: init.stateDir,

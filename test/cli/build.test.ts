@@ -31,8 +31,11 @@ describe('the compiled package', { timeout: 120_000 }, () => {
       join(out, 'cli', 'main.js'),
       'validate',
       honuaFixture('real-world-gis.honua'),
+      '--preset',
+      'honua',
     ])
-    assert.match(stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)
+    assert.match(stdout, /^warning data_source\.city_gis_readonly: /m)
+    assert.match(stdout, /^ok .*real-world-gis\.honua \([34] warnings\)$/m)
   })
 
   it('exports the node and its types from the compiled entry point', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { cli } from '../helpers/cli.ts'
+import { cli, cliWithEnv } from '../helpers/cli.ts'
 import { honuaFixture, skipWithoutFixtures } from '../helpers/honua-fixtures.ts'
 
 describe('config-mesh validate', () => {
@@ -18,10 +18,43 @@ describe('config-mesh validate', () => {
   it('accepts a real Honua file and prints its warnings', {
     skip: skipWithoutFixtures,
   }, async () => {
-    const outcome = await cli('validate', honuaFixture('real-world-gis.honua'))
+    const {
+      GIS_DATABASE_URL: _a,
+      GIS_DATABASE_READONLY_URL: _b,
+      REDIS_URL: _c,
+      ...env
+    } = process.env
+    const outcome = await cliWithEnv(
+      env,
+      'validate',
+      honuaFixture('real-world-gis.honua'),
+      '--preset',
+      'honua',
+    )
     assert.equal(outcome.code, 0, outcome.stderr)
     assert.match(outcome.stdout, /^warning data_source\.city_gis_readonly: /m)
-    assert.match(outcome.stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)
+    // References resolve on each node; one this environment lacks is a warning only.
+    assert.match(
+      outcome.stdout,
+      /^warning not resolvable in this environment .*env\("(GIS_DATABASE_URL|GIS_DATABASE_READONLY_URL|REDIS_URL)"\) is not set \(at [a-z_.]+\)$/m,
+    )
+    assert.match(outcome.stdout, /^ok .*real-world-gis\.honua \(4 warnings\)$/m)
+    const withRedis = await cliWithEnv(
+      { ...env, GIS_DATABASE_URL: 'a', GIS_DATABASE_READONLY_URL: 'b', REDIS_URL: 'redis://cache' },
+      'validate',
+      honuaFixture('real-world-gis.honua'),
+      '--preset',
+      'honua',
+    )
+    assert.match(withRedis.stdout, /^ok .*real-world-gis\.honua \(3 warnings\)$/m)
+    assert.doesNotMatch(withRedis.stdout, /redis:\/\/cache/)
+  })
+
+  it('uses no preset unless told, like run', async () => {
+    const file = join(dir, 'loud.hcl')
+    await writeFile(file, 'honua {\n  version = "1.0"\n  log_level = "loud"\n}\n')
+    assert.equal((await cli('validate', file)).code, 0)
+    assert.equal((await cli('validate', file, '--preset', 'honua')).code, 1)
   })
 
   it('lists every error with file, line and key, and exits 1', async () => {
@@ -30,7 +63,7 @@ describe('config-mesh validate', () => {
       file,
       'honua {\n  version = "1.0"\n  log_level = "loud"\n}\nlayer "x" {\n  title = "t"\n  data_source = data_source.nope\n}\n',
     )
-    const outcome = await cli('validate', file)
+    const outcome = await cli('validate', file, '--preset', 'honua')
     assert.equal(outcome.code, 1)
     assert.match(
       outcome.stdout,

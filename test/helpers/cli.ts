@@ -12,9 +12,14 @@ export interface CliOutcome {
 }
 
 /** Runs the `config-mesh` command to its end, as a user would from a shell. */
-export async function cli(...args: string[]): Promise<CliOutcome> {
+export function cli(...args: string[]): Promise<CliOutcome> {
+  return cliWithEnv(process.env, ...args)
+}
+
+/** The same, with exactly the environment `env`. */
+export async function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliOutcome> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args])
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string }
