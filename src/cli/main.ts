@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { InvalidOptionError } from '../net/index.ts'
 import { OptionError } from '../node/options.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { registerIdentityCommands } from './identity-commands.ts'
+import { packageVersion } from './package-version.ts'
 import { registerRunCommand } from './run-command.ts'
 import { registerValidateCommand } from './validate-command.ts'
 
 /** The config-mesh command line. Exit codes: 0 ok, 1 refused input or failure, 2 usage. */
-const packageJson = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-) as { version: string }
-
 const program = new Command('config-mesh')
-  .version(packageJson.version)
+  .version(packageVersion())
   .description('Keep one HCL configuration in sync across server instances over libp2p')
   .showHelpAfterError()
   .exitOverride()

@@ -10,6 +10,11 @@ export interface ApplierHooks {
   unresolved(event: UnresolvedEvent): void
   /** The local files the applied configuration read through file(): to be watched. */
   dependencies(paths: readonly string[]): void
+  /**
+   * A watched file's settled content, so resolution never reads one caught
+   * mid-rewrite; undefined for a file not watched (yet), which is read from disk.
+   */
+  settledContent(path: string): string | undefined
 }
 
 /**
@@ -64,7 +69,7 @@ export class Applier {
     try {
       resolved = resolveReferences(snapshot.tree, {
         env: this.#env,
-        readFile: (path) => readFileSync(path, 'utf8'),
+        readFile: (path) => this.#hooks.settledContent(path) ?? readFileSync(path, 'utf8'),
       })
     } catch (err) {
       this.#unresolved = { checksum: snapshot.checksum, message: (err as Error).message }

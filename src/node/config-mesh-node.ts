@@ -73,6 +73,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         change: (event) => this.emit('change', event),
         unresolved: (event) => this.emit('unresolved', event),
         dependencies: (paths) => this.#running?.source.watchDependencies(paths),
+        settledContent: (path) => this.#running?.source.dependencyContent(path),
       },
       this.#log,
     )

@@ -101,13 +101,6 @@ export class SourceFeed {
    * between the moment it was read for resolution and the moment its watch
    * starts; such a change would never be reported, so once new watches are up
    * the head is resolved again (a no-op when nothing changed).
-   *
-   * Known shortcoming: resolution reads each file() afresh rather than taking
-   * the watcher's settled content, so a secret rewritten in place (truncate,
-   * then write) can be read between the two by a resolution that runs just
-   * then; the settled change that follows resolves it again to the final
-   * content. Secrets mounted by Kubernetes are swapped atomically and never
-   * show this.
    */
   watchDependencies(paths: readonly string[]): void {
     const watched = new Set(this.#dependencies.paths)
@@ -120,6 +113,11 @@ export class SourceFeed {
       .catch((err: Error) => {
         this.#init.log.warn({ err: err.message }, 'cannot watch file() dependencies')
       })
+  }
+
+  /** The settled content of a watched file() dependency, for resolution to read. */
+  dependencyContent(path: string): string | undefined {
+    return this.#dependencies.content(path)
   }
 
   async #onText(text: string): Promise<void> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -36,6 +36,12 @@ describe('the compiled package', { timeout: 120_000 }, () => {
     ])
     assert.match(stdout, /^warning data_source\.city_gis_readonly: /m)
     assert.match(stdout, /^ok .*real-world-gis\.honua \([34] warnings\)$/m)
+  })
+
+  it('prints the package version with its compiled command', async () => {
+    const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
+    const { stdout } = await run(process.execPath, [join(out, 'cli', 'main.js'), '--version'])
+    assert.equal(stdout.trim(), manifest.version)
   })
 
   it('exports the node and its types from the compiled entry point', async () => {

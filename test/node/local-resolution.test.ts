@@ -54,16 +54,13 @@ describe('resolution on each node', () => {
     await until(() => node.current()?.config.password === 'first', 'first password applied')
     const headBefore = node.status().running ? node.status() : undefined
 
-    // Written in place (truncate, then write), as a person or a script would: a
-    // re-resolution may catch the file between the two, so the test waits for
-    // the final value rather than for the first dependency change.
-    const changed = nextEvent(
-      node,
-      'change',
-      (e) => e.cause === 'dependency' && e.config.password === 'second',
-    )
+    // Written in place (truncate, then write), as a person or a script would:
+    // resolution reads what the watcher saw settle, so the first dependency
+    // change already carries the final value, never the emptied file.
+    const changed = nextEvent(node, 'change', (e) => e.cause === 'dependency')
     await writeFile(secret, 'second')
     const [event] = await changed
+    assert.equal(event.config.password, 'second')
     assert.equal(event.checksum, checksumOf(text))
     const after = node.status()
     assert.ok(after.running && headBefore?.running)
