@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
+import { InvalidOptionError } from '../net/index.ts'
 import { ConfigMeshNode } from '../node/config-mesh-node.ts'
 import { NODE_TIMING_DEFAULTS as D, OptionError } from '../node/options.ts'
 import { presetByName } from './presets.ts'
@@ -74,24 +75,27 @@ export function registerRunCommand(program: Command): void {
 async function run(options: RunOptions): Promise<void> {
   const logger = pino({ level: options.logLevel, base: { pid: process.pid } })
   const privateNetworkKey = await readKeyFile(options.privateNetworkKey)
-  const node = new ConfigMeshNode({
-    configPath: options.config,
-    stateDir: options.stateDir,
-    listen: options.listen,
-    peers: options.peer,
-    cluster: options.cluster,
-    validator: presetByName(options.preset),
-    announceIntervalMs: options.announceIntervalMs,
-    fetchTimeoutMs: options.fetchTimeoutMs,
-    settleMs: options.settleMs,
-    maxSnapshotBytes: options.maxSnapshotBytes,
-    maxSourceBytes: options.maxSourceBytes,
-    writeBack: options.writeBack,
-    allowPeers: options.allowPeer,
-    privateNetworkKey,
-    logger,
-  })
-  await node.start()
+  const node = await inFlagTerms(
+    () =>
+      new ConfigMeshNode({
+        configPath: options.config,
+        stateDir: options.stateDir,
+        listen: options.listen,
+        peers: options.peer,
+        cluster: options.cluster,
+        validator: presetByName(options.preset),
+        announceIntervalMs: options.announceIntervalMs,
+        fetchTimeoutMs: options.fetchTimeoutMs,
+        settleMs: options.settleMs,
+        maxSnapshotBytes: options.maxSnapshotBytes,
+        maxSourceBytes: options.maxSourceBytes,
+        writeBack: options.writeBack,
+        allowPeers: options.allowPeer,
+        privateNetworkKey,
+        logger,
+      }),
+  )
+  await inFlagTerms(() => node.start())
   for (const address of node.addresses()) process.stdout.write(`listening ${address}\n`)
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -104,6 +108,38 @@ async function run(options: RunOptions): Promise<void> {
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
   })
+}
+
+/**
+ * The library checks options under its own names (`seeds[0]`,
+ * `announceIntervalMs`); a person at the command line typed flags, so the
+ * message leads with the flag.
+ */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  configPath: '--config',
+  stateDir: '--state-dir',
+  listen: '--listen',
+  peers: '--peer',
+  seeds: '--peer',
+  cluster: '--cluster',
+  announceIntervalMs: '--announce-interval-ms',
+  fetchTimeoutMs: '--fetch-timeout-ms',
+  settleMs: '--settle-ms',
+  maxSnapshotBytes: '--max-snapshot-bytes',
+  maxSourceBytes: '--max-source-bytes',
+  allowPeers: '--allow-peer',
+  privateNetworkKey: '--private-network-key',
+}
+
+async function inFlagTerms<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    if (!(err instanceof OptionError || err instanceof InvalidOptionError)) throw err
+    const flag = FLAG_OF[/^[A-Za-z]+/.exec(err.message)?.[0] ?? '']
+    if (flag === undefined) throw err
+    throw new OptionError(`${flag}: ${err.message}`, { cause: err })
+  }
 }
 
 /** The key file's bytes; its format is checked with the other options, by the node. */
