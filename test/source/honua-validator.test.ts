@@ -57,15 +57,24 @@ test('a complete configuration has no findings', async () => {
   assert.deepEqual(await findings(), [])
 })
 
-test('honua.version is required', async () => {
-  assert.deepEqual(pairs(await findings([['version     = "1.0"\n', '']])), ['error honua.version'])
+test('honua.version defaults to 1.0 as in Honua; set to nothing it is refused', async () => {
+  assert.deepEqual(await findings([['version     = "1.0"\n', '']]), [])
+  assert.deepEqual(pairs(await findings([['"1.0"', '""']])), ['error honua.version'])
+  assert.deepEqual(pairs(await findings([['"1.0"', '"2.0"']])), ['warning honua.version'])
 })
 
-test('log_level must be a known level; info is accepted as information', async () => {
+test('log_level must be a known level; "info", which Honua\'s validator lacks, is a warning', async () => {
   assert.deepEqual(pairs(await findings([['"information"', '"verbose"']])), [
     'error honua.log_level',
   ])
-  assert.deepEqual(await findings([['"information"', '"info"']]), [])
+  assert.deepEqual(pairs(await findings([['"information"', '"info"']])), [
+    'warning honua.log_level',
+  ])
+})
+
+test('the honua block written twice is a warning, and the last one is checked, as Honua keeps it', async () => {
+  const twice = await findings([], 'honua {\n  version = ""\n}\n')
+  assert.deepEqual(pairs(twice), ['warning honua', 'error honua.version'])
 })
 
 test('a data source needs a provider (known, else a warning) and a connection', async () => {
@@ -121,7 +130,13 @@ test('a layer may name its data source by reference or by plain id, but it must 
   assert.deepEqual(pairs(await findings([['data_source.db', '"postgres-primary"']])), [
     'error layer.parcels.data_source',
   ])
+  // Honua reads the id after the last dot, whatever the prefix: "x.db" is db.
+  assert.deepEqual(await findings([['data_source.db', '"x.db"']]), [])
+  assert.deepEqual(pairs(await findings([['data_source.db', 'service.db']])), [
+    'warning layer.parcels.data_source',
+  ])
   assert.deepEqual(pairs(await findings([['data_source.db', 'service.wfs']])), [
+    'warning layer.parcels.data_source',
     'error layer.parcels.data_source',
   ])
 })
@@ -142,9 +157,18 @@ test('an id may not be reused across block types', async () => {
   assert.match(issues[0]!.message, /already used by a data_source block/)
 })
 
-test('a block defined twice with the same id is refused', async () => {
-  const issues = await findings([], 'service "wfs" {\n  enabled = true\n}\n')
-  assert.deepEqual(pairs(issues), ['error service.wfs'])
+test('a block defined twice with the same id is a warning; the last one counts, as in Honua', async () => {
+  const issues = await findings([], 'service "wfs" {\n  enabled = true\n  type = ""\n}\n')
+  assert.deepEqual(pairs(issues), ['error service.wfs.type', 'warning service.wfs'])
+})
+
+test('a block id may not be empty, and a type set to nothing is refused', async () => {
+  assert.deepEqual(pairs(await findings([], 'cache "" {\n  type = "memory"\n}\n')), [
+    'error cache.',
+  ])
+  assert.deepEqual(pairs(await findings([], 'cache "tiles" {\n  type = ""\n}\n')), [
+    'error cache.tiles.type',
+  ])
 })
 
 test('a cache required in the current environment must be enabled', async () => {
@@ -171,7 +195,33 @@ test('explicit fields are required without introspection, and field types are ch
       'id_field = "id"\n  fields = {\n    id = { type = "int" }\n    shape = { type = "blob" }\n  }\n',
     ],
   ])
-  assert.deepEqual(pairs(odd), ['warning layer.parcels.fields.shape.type'])
+  assert.deepEqual(pairs(odd), [
+    'warning layer.parcels.fields.shape.type',
+    'warning layer.parcels.geometry.column',
+  ])
+  const consistent = await findings([
+    [
+      'id_field    = "id"\n',
+      'id_field = "id"\n  display_field = "name"\n  fields = {\n    id = { type = "int" }\n    geom = { type = "geometry" }\n  }\n',
+    ],
+  ])
+  assert.deepEqual(pairs(consistent), ['warning layer.parcels.display_field'])
+  assert.match(consistent[0]!.message, /"name" is not among the layer's fields/)
+})
+
+test('a rate limit window is a positive count and a unit, read as Honua reads it', async () => {
+  const windows = async (window: string) =>
+    pairs(
+      await findings(
+        [],
+        `rate_limit {\n  store = "memory"\n  rules {\n    default = {\n      requests = 10\n      window = "${window}"\n    }\n  }\n}\n`,
+      ),
+    )
+  for (const ok of ['1m', '05m', '+5m', '30s', '2h', '1d'])
+    assert.deepEqual(await windows(ok), [], ok)
+  for (const bad of ['0m', '5 m', '5w', 'm']) {
+    assert.deepEqual(await windows(bad), ['warning rate_limit.rules.default.window'], bad)
+  }
 })
 
 test('rate limit rules need at least one request per window', async () => {
@@ -216,7 +266,9 @@ test('the Honua fixtures pass, with these findings', { skip: skipWithoutFixtures
     const loaded = await loadSource(honuaFixture(name), { validator: honuaValidator })
     return pairs(loaded.warnings)
   }
+  // log_level = "info": Honua's validator lists "information" only.
   assert.deepEqual(await warnings('honua.test.config.hcl'), [
+    'warning honua.log_level',
     'warning service.csw',
     'warning service.wcs',
   ])

@@ -20,7 +20,9 @@ import {
 export function checkCaches(model: HonuaModel, findings: Findings): void {
   for (const { id, body, path } of model.blocks.cache) {
     const type = (literalString(body.type) ?? 'memory').toLowerCase()
-    if (literalString(body.type) !== undefined && !CACHE_TYPES.includes(type)) {
+    if (Object.hasOwn(body, 'type') && !isPresent(body.type)) {
+      findings.error(`${path}.type`, 'cache type is required when set')
+    } else if (literalString(body.type) !== undefined && !CACHE_TYPES.includes(type)) {
       findings.warning(
         `${path}.type`,
         `unknown cache type "${body.type}"; expected one of ${listing(CACHE_TYPES)}`,
@@ -81,8 +83,10 @@ function checkRule(rule: ConfigTree | undefined, path: string, findings: Finding
   if (Object.hasOwn(rule, 'window') && !isPresent(window)) {
     findings.error(`${path}.window`, 'window must not be empty')
   }
+  // Honua reads the digits as an integer that must be positive: "05m" and "+5m" pass.
   const text = literalString(window)
-  if (text !== undefined && !/^[1-9]\d*[smhd]$/.test(text)) {
+  const count = /^\+?(\d+)[smhd]$/.exec(text ?? '')?.[1]
+  if (text !== undefined && text !== '' && (count === undefined || Number(count) === 0)) {
     findings.warning(
       `${path}.window`,
       `invalid window "${text}"; expected <number><s|m|h|d>, such as 1m`,
@@ -90,10 +94,21 @@ function checkRule(rule: ConfigTree | undefined, path: string, findings: Finding
   }
 }
 
-/** Honua looks blocks up by id alone, so an id may name only one block of any type. */
+/**
+ * Honua looks blocks up by id alone, so an id may name only one block of any
+ * type. The same block written twice is only a warning: Honua keeps the last.
+ */
 export function checkDuplicateIds(model: HonuaModel, findings: Findings): void {
   for (const { type, id } of model.repeated) {
-    findings.error(`${type}.${id}`, `${type} "${id}" is defined more than once`)
+    findings.warning(
+      `${type}.${id}`,
+      `${type} "${id}" is defined more than once; Honua keeps the last`,
+    )
+  }
+  for (const type of ['data_source', 'service', 'layer', 'cache'] as const) {
+    for (const { id, path } of model.blocks[type]) {
+      if (id.trim() === '') findings.error(path, `a ${type} id is required`)
+    }
   }
   const owner = new Map<string, string>()
   for (const type of ['data_source', 'service', 'layer', 'cache'] as const) {

@@ -19,11 +19,20 @@ import {
  * Honua refuses is an error here, what it only reports is a warning. Defaults
  * follow Honua's too: a service's type is its id, a cache is an enabled
  * in-memory cache, a pool is 1..10 connections, the environment is
- * `development`.
+ * `development`, the version is "1.0"; a repeated block counts by its last
+ * definition. A quoted reference names the id after its last dot.
+ *
+ * Where this preset parts from Honua, it is on purpose and only ever by a
+ * warning: "info" as a log level (Honua's validator refuses it, its logging
+ * reads it), a block or the honua block written twice, a reference written
+ * with the wrong block type, and debug logging in production. It reports
+ * every finding at once, where Honua skips its semantic pass after a syntax
+ * error. Honua's runtime checks (database reachable, tables and columns
+ * present) need the database and are not made here.
  */
 
-export const LOG_LEVELS = ['trace', 'debug', 'information', 'info', 'warning', 'error', 'critical']
-export const PROVIDERS = ['postgresql', 'postgis', 'sqlite', 'sqlserver', 'mysql', 'oracle']
+export const LOG_LEVELS = ['trace', 'debug', 'information', 'warning', 'error', 'critical']
+export const PROVIDERS = ['postgresql', 'sqlite', 'sqlserver', 'mysql', 'oracle']
 export const GEOMETRY_TYPES = [
   'Point',
   'LineString',
@@ -63,7 +72,8 @@ export interface HonuaModel {
 
 export function readModel(tree: ConfigTree): HonuaModel {
   const honuaBodies = unlabeledBlocks(tree, 'honua')
-  const honua = honuaBodies[0]
+  // Honua keeps the last of repeated blocks; so do the checks.
+  const honua = honuaBodies.at(-1)
   const blocks = {} as HonuaModel['blocks']
   const repeated: HonuaModel['repeated'] = []
   for (const type of BLOCK_TYPES) {
@@ -83,11 +93,15 @@ export function readModel(tree: ConfigTree): HonuaModel {
 
 export function checkGlobal(model: HonuaModel, findings: Findings): void {
   const { honua } = model
-  if (model.honuaCount > 1)
-    findings.error('honua', `the honua block is defined ${model.honuaCount} times`)
+  if (model.honuaCount > 1) {
+    const times = model.honuaCount
+    findings.warning('honua', `the honua block is defined ${times} times; Honua keeps the last`)
+  }
+  // An unset version is Honua's default, "1.0"; only one set to nothing is refused.
   const version = honua?.version
-  if (!isPresent(version)) findings.error('honua.version', 'honua.version is required')
-  else if (literalString(version) !== undefined && !literalString(version)!.startsWith('1.')) {
+  if (honua !== undefined && Object.hasOwn(honua, 'version') && !isPresent(version)) {
+    findings.error('honua.version', 'honua.version must not be empty')
+  } else if (literalString(version) !== undefined && !literalString(version)!.startsWith('1.')) {
     findings.warning(
       'honua.version',
       `unknown version "${version}"; expected one starting with "1."`,
@@ -97,7 +111,11 @@ export function checkGlobal(model: HonuaModel, findings: Findings): void {
     findings.error('honua.environment', 'honua.environment must not be empty')
   }
   const level = literalString(honua?.log_level)
-  if (level !== undefined && !LOG_LEVELS.includes(level.toLowerCase())) {
+  if (level?.toLowerCase() === 'info') {
+    // Honua's own validator refuses "info"; its .NET logging reads it as
+    // Information. Refusing would block files that run; a warning says it.
+    findings.warning('honua.log_level', 'Honua\'s validator lists "information", not "info"')
+  } else if (level !== undefined && !LOG_LEVELS.includes(level.toLowerCase())) {
     findings.error('honua.log_level', `invalid log level "${level}"; valid: ${listing(LOG_LEVELS)}`)
   }
   checkCors(section(honua, 'cors'), findings)
@@ -179,7 +197,10 @@ export function checkServices(model: HonuaModel, findings: Findings): void {
     for (const ref of layerServices(layer)) used.add(ref.id)
   }
   for (const { id, body, path } of services) {
-    const type = (literalString(body.type) ?? id).toLowerCase()
+    if (Object.hasOwn(body, 'type') && !isPresent(body.type)) {
+      findings.error(`${path}.type`, 'service type is required when set')
+    }
+    const type = (literalString(body.type) || id).toLowerCase()
     const positive = (key: string) => {
       const value = literalNumber(body[key])
       if (value !== undefined && value < 1) findings.error(`${path}.${key}`, `${key} must be >= 1`)
@@ -211,6 +232,7 @@ export function checkLayers(model: HonuaModel, findings: Findings): void {
     const geometry = section(body, 'geometry')
     if (geometry !== undefined) checkGeometry(geometry, `${path}.geometry`, findings)
     checkFields(body, path, findings)
+    if (geometry !== undefined) checkFieldConsistency(body, geometry, path, findings)
     checkLayerReferences(model, layer, findings)
   }
 }
@@ -252,14 +274,41 @@ function checkFields(body: ConfigTree, path: string, findings: Findings): void {
   }
 }
 
+/** With explicit fields, the geometry column, id and display fields should be among them. */
+function checkFieldConsistency(
+  body: ConfigTree,
+  geometry: ConfigTree,
+  path: string,
+  findings: Findings,
+): void {
+  const fields = section(body, 'fields')
+  if (fields === undefined || Object.keys(fields).length === 0) return
+  const named: [string, ConfigTree, string][] = [
+    [`${path}.geometry.column`, geometry, 'column'],
+    [`${path}.id_field`, body, 'id_field'],
+    [`${path}.display_field`, body, 'display_field'],
+  ]
+  for (const [where, owner, key] of named) {
+    const name = literalString(owner[key])
+    if (name !== undefined && name !== '' && !Object.hasOwn(fields, name)) {
+      findings.warning(where, `"${name}" is not among the layer's fields`)
+    }
+  }
+}
+
 function checkLayerReferences(model: HonuaModel, layer: LabeledBlock, findings: Findings): void {
   const { body, path } = layer
   const dataSources = model.blocks.data_source.map((block) => block.id)
   const source = referencedId(body.data_source)
   if (source !== undefined) {
+    // Honua reads only the id after the last dot, whatever the prefix says.
     if (source.type !== undefined && source.type !== 'data_source') {
-      findings.error(`${path}.data_source`, `refers to a ${source.type}, not a data_source`)
-    } else if (!dataSources.includes(source.id)) {
+      findings.warning(
+        `${path}.data_source`,
+        `written as a ${source.type}; Honua reads the id only`,
+      )
+    }
+    if (!dataSources.includes(source.id)) {
       findings.error(
         `${path}.data_source`,
         `refers to undefined data source "${source.id}"; defined: ${listing(dataSources)}`,
@@ -270,8 +319,10 @@ function checkLayerReferences(model: HonuaModel, layer: LabeledBlock, findings: 
   const refs = layerServices(layer)
   for (const ref of refs) {
     if (ref.type !== undefined && ref.type !== 'service') {
-      findings.error(`${path}.services[${ref.index}]`, `refers to a ${ref.type}, not a service`)
-    } else if (!services.has(ref.id)) {
+      const where = `${path}.services[${ref.index}]`
+      findings.warning(where, `written as a ${ref.type}; Honua reads the id only`)
+    }
+    if (!services.has(ref.id)) {
       findings.error(
         `${path}.services[${ref.index}]`,
         `refers to undefined service "${ref.id}"; defined: ${listing(services.keys())}`,

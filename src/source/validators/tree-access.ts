@@ -29,8 +29,9 @@ export function labeledBlocks(
   if (!isObject(byLabel)) return { blocks, repeated }
   for (const [id, bodies] of Object.entries(byLabel)) {
     const list = Array.isArray(bodies) ? bodies : [bodies]
-    const first = list.find(isObject)
-    if (first !== undefined) blocks.push({ id, body: first, path: `${type}.${id}` })
+    // Honua keeps the last definition of a repeated block.
+    const last = list.filter(isObject).at(-1)
+    if (last !== undefined) blocks.push({ id, body: last, path: `${type}.${id}` })
     if (list.length > 1) repeated.push(id)
   }
   return { blocks, repeated }
@@ -92,10 +93,12 @@ export function referencedId(
     return reference?.kind === 'block' ? { id: reference.name, type: reference.type } : undefined
   }
   if (isReferenceValue(value)) return undefined
-  const dot = value.indexOf('.')
-  const prefix = value.slice(0, dot)
-  if (dot > 0 && BLOCK_TYPES.has(prefix)) return { id: value.slice(dot + 1), type: prefix }
-  return { id: value }
+  // Honua takes the id after the last dot of a quoted reference: "x.db" names db.
+  const dot = value.lastIndexOf('.')
+  if (dot < 0) return { id: value }
+  const prefix = value.slice(0, value.indexOf('.'))
+  const id = value.slice(dot + 1)
+  return BLOCK_TYPES.has(prefix) ? { id, type: prefix } : { id }
 }
 
 /** Block types whose name may prefix a quoted reference (`"data_source.x"`). */
