@@ -57,6 +57,8 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   readonly #learntAt = new Map<string, number>()
   #running: Running | undefined
   #queue: Promise<void> = Promise.resolve()
+  /** The start() or stop() in progress, which the next one waits for. */
+  #transitions: Promise<void> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
   #encodedHead: { checksum: string; stamp: unknown; bytes: Uint8Array } | undefined
 
@@ -117,7 +119,28 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     return describeStatus(this.#running, this.#applier)
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the node: state directory, engine, network, then the file watch.
+   * start() and stop() take turns: each waits for the one called before it
+   * to finish, so a stop() called while starting stops the started node, and
+   * two start() calls start it once.
+   */
+  start(): Promise<void> {
+    return this.#transition(() => this.#start())
+  }
+
+  /** Stops the node and releases everything it took; a no-op when stopped. */
+  stop(): Promise<void> {
+    return this.#transition(() => this.#stop())
+  }
+
+  #transition(step: () => Promise<void>): Promise<void> {
+    const next = this.#transitions.then(step, step)
+    this.#transitions = next.catch(() => undefined)
+    return next
+  }
+
+  async #start(): Promise<void> {
     if (this.#running !== undefined) return
     const dir = await StateDirectory.open(this.#init.stateDir, this.#limits)
     try {
@@ -139,7 +162,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     } catch (err) {
       // A start that fails (a listen port taken) releases what it took, the
       // state directory's lock above all, so that a later start can succeed.
-      await this.stop().catch(() => undefined)
+      await this.#stop().catch(() => undefined)
       throw err
     }
     this.#log.info(
@@ -148,7 +171,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     )
   }
 
-  async stop(): Promise<void> {
+  async #stop(): Promise<void> {
     const running = this.#running
     if (running === undefined) return
     this.#running = undefined
