@@ -19,6 +19,7 @@ interface RunOptions {
   maxSnapshotBytes?: number
   maxSourceBytes?: number
   writeBack: boolean
+  maxClockAheadMs?: number
   logLevel: string
   allowPeer?: string[]
   privateNetworkKey?: string
@@ -57,6 +58,11 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--no-write-back', "do not write peers' versions to the file")
     .option(
+      '--max-clock-ahead-ms <ms>',
+      `refuse versions stamped further ahead of this clock (default ${D.maxClockAheadMs})`,
+      integer,
+    )
+    .option(
       '--allow-peer <peer-id...>',
       'only these peers may connect (see `config-mesh id`); default: any peer of the cluster',
     )
@@ -90,6 +96,7 @@ async function run(options: RunOptions): Promise<void> {
         maxSnapshotBytes: options.maxSnapshotBytes,
         maxSourceBytes: options.maxSourceBytes,
         writeBack: options.writeBack,
+        maxClockAheadMs: options.maxClockAheadMs,
         allowPeers: options.allowPeer,
         privateNetworkKey,
         logger,
@@ -127,6 +134,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   settleMs: '--settle-ms',
   maxSnapshotBytes: '--max-snapshot-bytes',
   maxSourceBytes: '--max-source-bytes',
+  maxClockAheadMs: '--max-clock-ahead-ms',
   allowPeers: '--allow-peer',
   privateNetworkKey: '--private-network-key',
 }

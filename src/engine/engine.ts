@@ -1,6 +1,7 @@
 import {
   beats,
   buildSnapshot,
+  type ClockStamp,
   checksumOf,
   EMPTY_VECTOR,
   genesisStamp,
@@ -8,11 +9,12 @@ import {
   headerOf,
   type Snapshot,
   type SnapshotHeader,
+  stampAhead,
   treeProblem,
   verifyHeaderSignature,
   withEntry,
 } from '../snapshot/index.ts'
-import { RefusedVersions, snapshotProblem } from './admission.ts'
+import { RefusedVersions, type SnapshotProblem, snapshotProblem } from './admission.ts'
 import { ConflictLog } from './conflict-log.ts'
 import { FetchPlanner } from './fetch-planner.ts'
 import { type SourceContent as Source, SourceFile } from './source-file.ts'
@@ -27,7 +29,8 @@ import type {
   FileVersion,
 } from './types.ts'
 
-const DEFAULTS: Required<EngineInit> = Object.freeze({
+/** What each EngineInit option is when not given. */
+export const ENGINE_DEFAULTS: Required<EngineInit> = Object.freeze({
   announceIntervalMs: 5000,
   announceJitter: 0.2,
   fetchTimeoutMs: 5000,
@@ -36,6 +39,7 @@ const DEFAULTS: Required<EngineInit> = Object.freeze({
   maxRememberedConflicts: 1024,
   writeBack: true,
   writeBackEchoMs: 10_000,
+  maxClockAheadMs: 86_400_000,
 })
 
 /** Versions refused for good that are remembered (see RefusedVersions). */
@@ -75,7 +79,7 @@ export class SyncEngine {
   #started = false
 
   constructor(init: EngineInit, components: EngineComponents, restored?: EngineState) {
-    this.#init = { ...DEFAULTS, ...init }
+    this.#init = { ...ENGINE_DEFAULTS, ...init }
     this.#components = components
     this.#self = components.signer.id
     this.#clock = new HybridClock(this.#self, components.now)
@@ -249,6 +253,11 @@ export class SyncEngine {
       actions.push({ type: 'refuse', from, checksum: header.checksum, reason: String(err) })
       return
     }
+    const ahead = stampAhead(header.stamp, this.#now(), this.#init.maxClockAheadMs)
+    if (ahead !== undefined) {
+      actions.push({ type: 'refuse', from, checksum: header.checksum, reason: ahead })
+      return
+    }
     this.#clock.witness(header.stamp)
     const head = this.#head
     this.#reportConflict(header, head, actions)
@@ -284,7 +293,8 @@ export class SyncEngine {
   #onFetched(from: string, snapshot: Snapshot, actions: EngineAction[]): void {
     this.#planner.settle(from, snapshot.checksum)
     const retryAt = this.#now() + this.#init.fetchRetryMs
-    const problem = snapshotProblem(snapshot, this.#components)
+    const problem =
+      snapshotProblem(snapshot, this.#components) ?? this.#stampProblem(snapshot.stamp)
     if (problem?.permanent === true) {
       this.#refuseForGood(from, snapshot.checksum, problem.reason, actions)
       return
@@ -307,6 +317,12 @@ export class SyncEngine {
     this.#adopt(snapshot, 'peer', actions)
     const twin = this.#planner.candidate(snapshot.checksum)
     if (twin !== undefined) this.#trySettle(twin, actions)
+  }
+
+  /** A stamp too far ahead is refused until this clock catches up: the peer is benched. */
+  #stampProblem(stamp: ClockStamp): SnapshotProblem | undefined {
+    const reason = stampAhead(stamp, this.#now(), this.#init.maxClockAheadMs)
+    return reason === undefined ? undefined : { reason, permanent: false }
   }
 
   /** A version this node can never take: refused once, never fetched again. */

@@ -75,6 +75,18 @@ export interface EngineInit {
    * @default 10000
    */
   writeBackEchoMs?: number
+  /**
+   * Largest lead of a received clock stamp over this node's own clock. The
+   * clock witnesses every stamp it accepts (that is what lets an edit made
+   * after seeing a version beat it), so one stamp from a clock set a year
+   * ahead would drag every node's clock, and every later edit, a year ahead
+   * with it. Versions stamped further ahead are refused, with the lead, until
+   * this node's clock catches up. It must exceed the worst honest skew
+   * between two nodes. Bounding the lead is the hybrid logical clock's own
+   * premise (Kulkarni et al. assume a bound on clock offset).
+   * @default 86400000 (one day)
+   */
+  maxClockAheadMs?: number
 }
 
 /** Inputs of the engine. */

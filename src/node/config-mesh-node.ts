@@ -205,6 +205,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         announceIntervalMs: this.#init.announceIntervalMs,
         fetchTimeoutMs: this.#init.fetchTimeoutMs,
         writeBack: this.#init.writeBack,
+        maxClockAheadMs: this.#init.maxClockAheadMs,
       },
       {
         now: this.#components.now ?? Date.now,

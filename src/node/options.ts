@@ -35,6 +35,13 @@ export interface ConfigMeshInit {
   maxSourceBytes?: number
   /** A file change is read once the file has been quiet this long. @default 300 */
   settleMs?: number
+  /**
+   * Largest lead of a peer's clock stamp over this node's clock; versions
+   * stamped further ahead are refused until this clock catches up, so one
+   * badly set clock cannot drag every node's clock with it. Must exceed the
+   * worst honest skew between two nodes. @default 86400000 (one day)
+   */
+  maxClockAheadMs?: number
   /** Fetches served at once; more are told to try another peer. @default 8 */
   maxConcurrentServes?: number
   /** Only these peer ids may connect. @default anyone with the cluster's name */
@@ -76,6 +83,7 @@ export const NODE_TIMING_DEFAULTS = Object.freeze({
   maxSourceBytes: 4 * MiB,
   settleMs: 300,
   maxConcurrentServes: 8,
+  maxClockAheadMs: 86_400_000,
 })
 
 /** Merges defaults, checks every field once, and freezes the result. */
@@ -99,6 +107,7 @@ export function resolveInit(init: ConfigMeshInit): ResolvedInit {
   requireRange('maxSnapshotBytes', resolved.maxSnapshotBytes, 1024, 1024 * MiB)
   requireRange('maxSourceBytes', resolved.maxSourceBytes, 1, 1024 * MiB)
   requireRange('settleMs', resolved.settleMs, 0, 60_000)
+  requireRange('maxClockAheadMs', resolved.maxClockAheadMs, 60_000, 365 * 86_400_000)
   requireRange('maxConcurrentServes', resolved.maxConcurrentServes, 1, 1024)
   if (resolved.transport !== 'tcp' && resolved.transport !== 'memory') {
     throw new OptionError(`transport: ${String(resolved.transport)} is not 'tcp' or 'memory'`)

@@ -68,6 +68,31 @@ export class HybridClock {
   }
 }
 
+/**
+ * Largest counter accepted in a received stamp. A counter only grows while
+ * many events share one wall millisecond, so real ones stay tiny; the bound
+ * keeps a hostile stamp from pushing this clock's counter, which ticks past
+ * every stamp it witnesses, beyond the integers a stamp can carry exactly.
+ */
+export const MAX_CLOCK_COUNTER = 2 ** 32
+
+/**
+ * Why `stamp` is too far ahead of the local wall clock `nowMs` to be
+ * witnessed (more than `maxAheadMs`), or undefined when it is not.
+ */
+export function stampAhead(
+  stamp: ClockStamp,
+  nowMs: number,
+  maxAheadMs: number,
+): string | undefined {
+  const lead = stamp.wallMs - nowMs
+  if (lead <= maxAheadMs) return undefined
+  return (
+    `clock stamp ${lead} ms ahead of this node's clock (limit ${maxAheadMs} ms): ` +
+    `the clock of node ${stamp.node} is wrong, or this one is`
+  )
+}
+
 /** Checks that a value received from outside is a clock stamp; returns a reason when not. */
 export function stampProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return 'not an object'
@@ -78,6 +103,7 @@ export function stampProblem(value: unknown): string | undefined {
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) {
     return 'counter is not a non-negative integer'
   }
+  if (counter > MAX_CLOCK_COUNTER) return `counter is over ${MAX_CLOCK_COUNTER}`
   if (typeof node !== 'string' || node.length === 0 || node.length > 128) return 'node is not an id'
   return undefined
 }

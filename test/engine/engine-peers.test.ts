@@ -181,3 +181,45 @@ describe('conflicts', () => {
     assert.deepEqual(types(actions), ['refuse'])
   })
 })
+
+describe('clock stamps from the future', () => {
+  const YEAR_MS = 365 * 86_400_000
+
+  it('refuses an announcement stamped beyond the lead limit, without moving its clock', () => {
+    const a = new TestEngine('a', { init: { maxClockAheadMs: 3_600_000 } })
+    a.start(source(1))
+    const future = version('b', 2, { b: 1 }, T0 + YEAR_MS)
+    const actions = a.announce('b', future)
+    assert.deepEqual(types(actions), ['refuse'])
+    assert.match(
+      ofType(actions, 'refuse')[0]!.reason,
+      /ahead of this node's clock \(limit 3600000 ms\)/,
+    )
+    // The next local edit is stamped by this node's own clock, not a year ahead.
+    a.edit(3)
+    assert.equal(a.engine.head?.stamp.wallMs, T0)
+  })
+
+  it('refuses a fetched snapshot stamped too far ahead; the head stays', () => {
+    const a = new TestEngine('a', { init: { maxClockAheadMs: 3_600_000 } })
+    a.start(source(1))
+    const near = version('b', 2, { b: 1 }, T0 + 1_000)
+    a.announce('b', near)
+    const future = { ...version('b', 2, { b: 1 }, T0 + YEAR_MS) }
+    const actions = a.handle({ type: 'fetched', from: 'b', snapshot: future })
+    assert.match(ofType(actions, 'refuse')[0]?.reason ?? '', /ahead of this node's clock/)
+    assert.equal(a.engine.head?.text, source(1).text)
+  })
+
+  it('takes a version an hour ahead with the default limit, so honest skew still syncs', () => {
+    const a = new TestEngine('a')
+    a.start(source(1))
+    const hourAhead = version('b', 2, { b: 1 }, T0 + 3_600_000)
+    const actions = a.receive('b', hourAhead)
+    assert.equal(ofType(actions, 'apply')[0]?.snapshot.checksum, hourAhead.checksum)
+    // Witnessed: an edit made after seeing it beats it, though this clock is an hour behind.
+    a.edit(3)
+    assert.ok(a.engine.head!.stamp.wallMs >= hourAhead.stamp.wallMs)
+    assert.equal(a.engine.head?.text, source(3).text)
+  })
+})

@@ -17,6 +17,8 @@ import type { VirtualClock } from './virtual-clock.ts'
 
 /** How far ahead the bad peer's clock runs, so that its versions beat honest heads. */
 const BAD_CLOCK_AHEAD_MS = 3_600_000
+/** The far-future peer's lead: far past any engine's limit on a received stamp's lead. */
+const FAR_FUTURE_AHEAD_MS = 365 * 86_400_000
 
 /**
  * A peer that follows the protocol's shape but not its meaning. Every period
@@ -56,7 +58,8 @@ export class BadPeer implements SimPeer {
     this.#crypto = world.crypto
     this.#rng = rng
     this.#periodMs = periodMs
-    this.#hlc = new HybridClock(this.id, () => this.#clock.now + BAD_CLOCK_AHEAD_MS)
+    const ahead = kind === 'far-future' ? FAR_FUTURE_AHEAD_MS : BAD_CLOCK_AHEAD_MS
+    this.#hlc = new HybridClock(this.id, () => this.#clock.now + ahead)
   }
 
   activate(): void {
@@ -87,6 +90,7 @@ export class BadPeer implements SimPeer {
       case 'bad-signature':
         return encodeSnapshot({ ...head, signature: head.signature.map((byte) => byte ^ 0xff) })
       case 'invalid-tree':
+      case 'far-future':
         return encodeSnapshot(head)
       case 'garbage':
         return new Uint8Array(64).map(() => this.#rng.int(0, 255))

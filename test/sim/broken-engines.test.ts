@@ -35,7 +35,15 @@ class DeafEngine extends SyncEngine {
   }
 }
 
+/** Witnesses any stamp however far ahead: one peer a year fast drags every clock with it. */
+class CredulousEngine extends SyncEngine {
+  constructor(...[init, components, restored]: ConstructorParameters<typeof SyncEngine>) {
+    super({ ...init, maxClockAheadMs: Number.MAX_SAFE_INTEGER }, components, restored)
+  }
+}
+
 const BROKEN: ReadonlyArray<{ Engine: typeof SyncEngine; breaks: InvariantName }> = [
+  { Engine: CredulousEngine, breaks: 'bounded-clock' },
   { Engine: SilentEngine, breaks: 'conflict-reported' },
   { Engine: AmnesiacEngine, breaks: 'head-monotonic' },
 ]

@@ -1,3 +1,4 @@
+import { ENGINE_DEFAULTS } from '../../src/engine/engine.ts'
 import type { EngineInit } from '../../src/engine/types.ts'
 import { compareHeaders } from '../../src/snapshot/order.ts'
 import type { SnapshotHeader } from '../../src/snapshot/snapshot.ts'
@@ -7,13 +8,8 @@ import { MAX_PARSE_MS, MAX_WATCH_SETTLE_MS } from './sim-file.ts'
 import type { SimNode } from './sim-node.ts'
 import type { VirtualClock } from './virtual-clock.ts'
 
-/** Engine timing the bound is derived from; the engine's own defaults unless a run overrides them. */
-export const ENGINE_DEFAULTS = Object.freeze({
-  announceIntervalMs: 5000,
-  announceJitter: 0.2,
-  fetchTimeoutMs: 5000,
-  fetchRetryMs: 1000,
-})
+/** Engine timing the bound is derived from: the engine's own defaults unless a run overrides them. */
+export { ENGINE_DEFAULTS }
 
 /**
  * How long after the last fault heals every live node must hold the same

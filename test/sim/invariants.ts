@@ -33,6 +33,7 @@ export type InvariantName =
   | 'no-phantom-edit'
   | 'no-swallowed-edit'
   | 'own-count-unique'
+  | 'bounded-clock'
   | 'engine-threw'
   | 'no-busy-loop'
 
@@ -100,6 +101,7 @@ export class Invariants implements Observer {
    */
   readonly #unseenEdits = new Map<string, { text: string; since: number; step: number }>()
   readonly #echoWindowMs: number
+  readonly #maxClockAheadMs: number
   /** Called after every engine call with the node whose head may have changed. */
   onHeadChange: (node: SimNode) => void = () => undefined
   step = -1
@@ -108,12 +110,13 @@ export class Invariants implements Observer {
     clock: VirtualClock,
     crypto: SimCrypto,
     badIds: ReadonlySet<string>,
-    echoWindowMs: number,
+    limits: { echoWindowMs: number; maxClockAheadMs: number },
   ) {
     this.#clock = clock
     this.#crypto = crypto
     this.#badIds = badIds
-    this.#echoWindowMs = echoWindowMs
+    this.#echoWindowMs = limits.echoWindowMs
+    this.#maxClockAheadMs = limits.maxClockAheadMs
   }
 
   fail(invariant: InvariantName, node: string, message: string): void {
@@ -153,10 +156,12 @@ export class Invariants implements Observer {
         this.stats.applies++
         this.#checkPersisted(node, action.snapshot, 'apply')
         this.#checkValid(node, action.snapshot)
+        this.#checkStampLead(node, action.snapshot)
         return
       case 'settle':
         this.stats.settles++
         this.#checkPersisted(node, action.head, 'settle')
+        this.#checkStampLead(node, action.head)
         return
       case 'announce':
         this.#checkPersisted(node, action.head, 'announce')
@@ -169,6 +174,14 @@ export class Invariants implements Observer {
         return
       default:
         return
+    }
+  }
+
+  /** No head is stamped further ahead of its node's own clock than the engine's limit. */
+  #checkStampLead(node: SimNode, head: SnapshotHeader): void {
+    const lead = head.stamp.wallMs - node.wallNow()
+    if (lead > this.#maxClockAheadMs) {
+      this.fail('bounded-clock', node.id, `head ${versionKey(head)} is stamped ${lead} ms ahead`)
     }
   }
 

@@ -14,6 +14,11 @@ export type BadPeerKind =
   | 'silent'
   /** Announces headers under another node's id, which fail verification. */
   | 'forged'
+  /**
+   * Its clock runs a year fast; it serves its versions intact and validly
+   * signed. Taken, one would drag every clock a year ahead: it must be refused.
+   */
+  | 'far-future'
 
 export const BAD_PEER_KINDS: readonly BadPeerKind[] = [
   'corrupt',

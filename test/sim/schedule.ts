@@ -52,7 +52,10 @@ export function generateSchedule(seed: number, options: GenerateOptions = {}): S
     const at = rng.int(0, durationMs)
     const kind = weighted(rng)
     if (kind === 'bad-peer') {
-      steps.push({ at, kind, peer: badPeers++, behaviour: rng.pick(BAD_PEER_KINDS) })
+      const drawn = rng.pick(BAD_PEER_KINDS)
+      // Drawn from a stream of its own, so that adding this kind changed no earlier schedule.
+      const farFuture = rng.fork(`far-future ${badPeers}`).chance(1 / 7)
+      steps.push({ at, kind, peer: badPeers++, behaviour: farFuture ? 'far-future' : drawn })
     } else {
       steps.push(...drawSteps(rng, kind, at, count, slots(), durationMs))
     }

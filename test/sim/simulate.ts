@@ -92,8 +92,10 @@ class Run {
     this.#crypto = simCrypto(options.crypto ?? 'hmac')
     const badIds = new Set<string>()
     for (let slot = schedule.nodes.length; slot < slots; slot++) badIds.add(`b${slot}`)
-    const echoWindowMs = this.#init.writeBackEchoMs ?? 10_000
-    this.#invariants = new Invariants(this.#clock, this.#crypto, badIds, echoWindowMs)
+    this.#invariants = new Invariants(this.#clock, this.#crypto, badIds, {
+      echoWindowMs: this.#init.writeBackEchoMs ?? ENGINE_DEFAULTS.writeBackEchoMs,
+      maxClockAheadMs: this.#init.maxClockAheadMs ?? ENGINE_DEFAULTS.maxClockAheadMs,
+    })
     this.#peers = new Array(slots).fill(OFFLINE)
     const world = {
       clock: this.#clock,

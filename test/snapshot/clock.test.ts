@@ -6,6 +6,8 @@ import {
   compareStamps,
   genesisStamp,
   HybridClock,
+  MAX_CLOCK_COUNTER,
+  stampAhead,
   stampProblem,
 } from '../../src/snapshot/clock.ts'
 
@@ -101,5 +103,21 @@ describe('stamps', () => {
     assert.match(stampProblem({ wallMs: 1, counter: 0.5, node: 'a' }) ?? '', /counter/)
     assert.match(stampProblem({ wallMs: 1, counter: 0, node: '' }) ?? '', /node/)
     assert.match(stampProblem(null) ?? '', /not an object/)
+  })
+})
+
+describe('bounds on received stamps', () => {
+  it('stampAhead names the lead past the limit, and nothing within it', () => {
+    const stamp = { wallMs: 10_000, counter: 0, node: 'n' }
+    assert.equal(stampAhead(stamp, 9_000, 1_000), undefined)
+    assert.match(stampAhead(stamp, 8_999, 1_000) ?? '', /1001 ms ahead .*limit 1000 ms.*node n/)
+  })
+
+  it('a counter beyond the bound is not a stamp, so no clock can be pushed past exact integers', () => {
+    assert.equal(stampProblem({ wallMs: 1, counter: MAX_CLOCK_COUNTER, node: 'n' }), undefined)
+    assert.match(
+      stampProblem({ wallMs: 1, counter: MAX_CLOCK_COUNTER + 1, node: 'n' }) ?? '',
+      /counter is over/,
+    )
   })
 })
