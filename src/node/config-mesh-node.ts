@@ -196,7 +196,9 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
     const key = await dir.loadOrCreateKey()
     const privateKey = privateKeyFromSeed(key.seed, key.publicKey)
     const peerId = peerIdOf(privateKey)
-    const restored = await dir.load()
+    const verifier = ed25519Verifier(publicKeyOfPeer)
+    // Verified like a fetched snapshot: a head altered on disk is never applied.
+    const restored = await dir.load(verifier)
     if (restored.status === 'corrupt') {
       this.#log.error({ reason: restored.reason, movedTo: restored.movedTo }, 'state was corrupt')
     }
@@ -211,7 +213,7 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
         now: this.#components.now ?? Date.now,
         random: this.#components.random ?? Math.random,
         signer: ed25519Signer(peerId, key.seed, key.publicKey),
-        verifier: ed25519Verifier(publicKeyOfPeer),
+        verifier,
         validate: this.#init.validator,
       },
       restored.status === 'ok' ? restored.state : undefined,

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { SnapshotLimits } from '../snapshot/snapshot.ts'
+import type { SignatureVerifier, SnapshotLimits } from '../snapshot/snapshot.ts'
 import { acquireLock } from './lock.ts'
 import { loadOrCreateNodeKey, type NodeKey } from './node-key.ts'
 import { type ReadStateResult, readState, type StoredState, writeState } from './state-file.ts'
@@ -40,8 +40,9 @@ export class StateDirectory {
     return loadOrCreateNodeKey(join(this.path, 'node.key'))
   }
 
-  load(): Promise<ReadStateResult> {
-    return readState(join(this.path, 'state'), this.#limits)
+  /** The stored state; a head that fails `verifier`'s checks counts as corrupt. */
+  load(verifier?: SignatureVerifier): Promise<ReadStateResult> {
+    return readState(join(this.path, 'state'), this.#limits, verifier)
   }
 
   /** Resolves once `state` (or a newer one) is on disk. */

@@ -1,12 +1,14 @@
 import { readFile, rename } from 'node:fs/promises'
 import { isChecksum } from '../snapshot/checksum.ts'
 import { decode, encode } from '../snapshot/codec.ts'
-import { DecodeError } from '../snapshot/errors.ts'
+import { DecodeError, IntegrityError } from '../snapshot/errors.ts'
+import type { SignatureVerifier } from '../snapshot/snapshot.ts'
 import {
   decodeSnapshot,
   encodeSnapshot,
   type Snapshot,
   type SnapshotLimits,
+  verifySnapshot,
 } from '../snapshot/snapshot.ts'
 import { normalizeVector, type VersionVector, vectorProblem } from '../snapshot/version-vector.ts'
 import { writeFileAtomically } from './atomic-write.ts'
@@ -58,7 +60,17 @@ export type ReadStateResult =
  * takes the cluster's head from its peers or its file, which loses nothing
  * the cluster still has.
  */
-export async function readState(path: string, limits: SnapshotLimits): Promise<ReadStateResult> {
+/**
+ * Reads the state file. With a `verifier`, the head must also pass the checks
+ * a fetched snapshot passes (checksum, tree digest, origin signature): a head
+ * altered on disk is as corrupt as one that does not decode, and is never
+ * applied. Without one, only the format is checked.
+ */
+export async function readState(
+  path: string,
+  limits: SnapshotLimits,
+  verifier?: SignatureVerifier,
+): Promise<ReadStateResult> {
   let bytes: Buffer
   try {
     bytes = await readFile(path)
@@ -67,7 +79,7 @@ export async function readState(path: string, limits: SnapshotLimits): Promise<R
     throw err
   }
   try {
-    return { status: 'ok', state: parseState(bytes, limits) }
+    return { status: 'ok', state: parseState(bytes, limits, verifier) }
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err
     const movedTo = `${path}.corrupt-${Date.now()}`
@@ -76,7 +88,11 @@ export async function readState(path: string, limits: SnapshotLimits): Promise<R
   }
 }
 
-function parseState(bytes: Uint8Array, limits: SnapshotLimits): StoredState {
+function parseState(
+  bytes: Uint8Array,
+  limits: SnapshotLimits,
+  verifier: SignatureVerifier | undefined,
+): StoredState {
   const what = 'state file'
   const value = decode(bytes, what, limits.maxSnapshotBytes + 64 * 1024)
   const { format, head, file, ownEdits } = (value ?? {}) as Record<string, unknown>
@@ -87,8 +103,17 @@ function parseState(bytes: Uint8Array, limits: SnapshotLimits): StoredState {
   if (ownEdits !== undefined && !(Number.isSafeInteger(ownEdits) && (ownEdits as number) >= 0)) {
     throw new DecodeError(what, 'own edit count is not a non-negative integer')
   }
+  const snapshot = head === null ? undefined : decodeSnapshot(head, limits)
+  if (snapshot !== undefined && verifier !== undefined) {
+    try {
+      verifySnapshot(snapshot, verifier)
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err
+      throw new DecodeError(what, `head fails verification: ${err.message}`)
+    }
+  }
   return {
-    head: head === null ? undefined : decodeSnapshot(head, limits),
+    head: snapshot,
     file: file === null ? undefined : parseFileVersion(file, limits.maxVectorEntries),
     ownEdits: ownEdits as number | undefined,
   }

@@ -8,6 +8,7 @@ import {
   buildSnapshot,
   DEFAULT_SNAPSHOT_LIMITS,
   ed25519Signer,
+  ed25519Verifier,
   genesisStamp,
   withEntry,
 } from '../../src/snapshot/index.ts'
@@ -100,6 +101,29 @@ describe('state directory', () => {
       files.join(', '),
     )
     assert.ok(!files.includes('state'))
+    await dir.close()
+  })
+
+  it('with a verifier, takes a head altered on disk for corrupt: moved aside, never loaded', async () => {
+    const dir = await StateDirectory.open(root, DEFAULT_SNAPSHOT_LIMITS)
+    const verifier = ed25519Verifier((origin) => (origin === 'node-a' ? key.publicKey : undefined))
+    const head = sampleSnapshot('a = 42\n')
+    await dir.save({ head, file: undefined })
+    assert.equal((await dir.load(verifier)).status, 'ok')
+
+    // One value changed in the stored tree, its header and signature left as they were.
+    const tree = { a: 43 }
+    await dir.save({ head: { ...head, tree, treeBytes: encode(tree) }, file: undefined })
+    const unchecked = await dir.load()
+    assert.equal(unchecked.status, 'ok', 'the format alone is intact')
+    const loaded = await dir.load(verifier)
+    assert.equal(loaded.status, 'corrupt')
+    if (loaded.status !== 'corrupt') return
+    assert.match(
+      loaded.reason,
+      /head fails verification: tree of [0-9a-f]{64} does not match its digest/,
+    )
+    assert.ok((await readdir(root)).includes(loaded.movedTo.slice(root.length + 1)))
     await dir.close()
   })
 
