@@ -44,4 +44,18 @@ describe('node options', () => {
     )
     assert.throws(() => resolveInit({ ...required, listen: [] }), /listen: needs at least one/)
   })
+
+  it('refuses options of the wrong kind, naming each, rather than running with them', () => {
+    const wrong: [Record<string, unknown>, RegExp][] = [
+      [{ writeBack: 'no' }, /writeBack: "no" is not true or false/],
+      [{ env: 'x' }, /env: "x" is not an object of variables/],
+      [{ validator: 'honua' }, /validator: "honua" is not a function/],
+      [{ logger: {} }, /logger: an object is not a pino logger/],
+      [{ announceIntervalMs: '5000' }, /announceIntervalMs: "5000" is not an integer/],
+    ]
+    for (const [option, message] of wrong) {
+      assert.throws(() => resolveInit({ ...required, ...option } as never), message)
+    }
+    assert.throws(() => resolveInit(null as never), /options: an object is required, got null/)
+  })
 })
