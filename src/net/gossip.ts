@@ -4,11 +4,14 @@ import {
   type Announcement,
   DecodeError,
   decodeAnnouncement,
+  ed25519Verifier,
   encodeAnnouncement,
   MAX_ANNOUNCEMENT_BYTES,
   shortChecksum,
+  verifyHeaderSignature,
 } from '../snapshot/index.ts'
 import { InvalidOptionError } from './errors.ts'
+import { publicKeyOfPeer } from './identity.ts'
 import { errorFields, type MeshLogger } from './logger.ts'
 import type { MeshNetworkHandlers } from './options.ts'
 import type { NetworkCounters } from './stats.ts'
@@ -36,7 +39,10 @@ export interface AnnouncementGossipComponents {
  * - an announcement whose node is not the message's signed `from` is
  *   `Reject`ed: only the holder of a key can publish as its peer id (StrictSign
  *   messages carry a signature gossipsub has checked), so this is a forgery,
- *   and gossipsub lowers the sender's score for it.
+ *   and gossipsub lowers the sender's score for it;
+ * - a head whose origin signature does not verify is `Reject`ed too: no
+ *   honest node announces one, and stopping it here keeps it from being
+ *   forwarded to, and refused by, every node of the cluster.
  *
  * The decoded announcement is kept per message object for the `message`
  * event that follows, so each message is decoded once.
@@ -45,6 +51,7 @@ export class AnnouncementGossip {
   readonly #init: AnnouncementGossipInit
   readonly #components: AnnouncementGossipComponents
   readonly #decoded = new WeakMap<Message, Announcement>()
+  readonly #verifier = ed25519Verifier(publicKeyOfPeer)
   readonly #onMessage = (event: CustomEvent<Message>) => this.#deliver(event.detail)
   readonly #validate = (source: PeerId, message: Message) => this.#check(source, message)
 
@@ -106,6 +113,12 @@ export class AnnouncementGossip {
     if (announcement.node !== from) {
       const reason = `announces for ${announcement.node}, but was published by ${from}`
       this.#invalid(from, new DecodeError('announcement', reason))
+      return TopicValidatorResult.Reject
+    }
+    try {
+      verifyHeaderSignature(announcement.head, this.#verifier)
+    } catch (err) {
+      this.#invalid(from, err)
       return TopicValidatorResult.Reject
     }
     this.#decoded.set(message, announcement)

@@ -117,4 +117,26 @@ describe('announcements over gossipsub (TCP)', () => {
     assert.equal(b.rec.invalid[0]?.from, raw.peerId.toString())
     assert.equal(b.rec.announcements.length, 0)
   })
+
+  it('refuses, and does not forward, a head whose origin signature does not verify', async () => {
+    const b = await nodes.start()
+    const origin = await newKey()
+    const raw = await nodes.raw()
+    const topic = headsTopic('test')
+    raw.services.pubsub.subscribe(topic)
+    await raw.dial(multiaddr(b.net.addresses()[0] as string))
+    await waitFor(() => raw.services.pubsub.getSubscribers(topic).length === 1, 'B subscribed')
+    const header = headerOf(signedSnapshot(origin))
+    const signature = header.signature.map((byte) => byte ^ 0xff)
+
+    // Published as itself (a node may pass on another origin's head), but forged.
+    await raw.services.pubsub.publish(
+      topic,
+      encodeAnnouncement({ node: raw.peerId.toString(), head: { ...header, signature } }),
+    )
+
+    await waitFor(() => b.rec.invalid.length === 1, 'the bad signature reported')
+    assert.match(b.rec.invalid[0]?.error.message ?? '', /signature of [0-9a-f]{64} is not/)
+    assert.equal(b.rec.announcements.length, 0)
+  })
 })
