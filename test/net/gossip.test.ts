@@ -17,6 +17,16 @@ import {
 const nodes = new Nodes()
 afterEach(() => nodes.stopAll())
 
+/** A bare libp2p node on the heads topic, connected to `b` once `b` has subscribed: a hostile peer. */
+async function rawPublisherTo(b: Awaited<ReturnType<Nodes['start']>>) {
+  const raw = await nodes.raw()
+  const topic = headsTopic('test')
+  raw.services.pubsub.subscribe(topic)
+  await raw.dial(multiaddr(b.net.addresses()[0] as string))
+  await waitFor(() => raw.services.pubsub.getSubscribers(topic).length === 1, 'B subscribed')
+  return { raw, topic }
+}
+
 describe('announcements over gossipsub (TCP)', () => {
   it('delivers an announcement from A to B with an identical header', async () => {
     const [a, b] = await startPair(nodes)
@@ -77,11 +87,7 @@ describe('announcements over gossipsub (TCP)', () => {
 
   it('drops undecodable gossip and reports it with the sender, without crashing', async () => {
     const b = await nodes.start()
-    const raw = await nodes.raw()
-    const topic = headsTopic('test')
-    raw.services.pubsub.subscribe(topic)
-    await raw.dial(multiaddr(b.net.addresses()[0] as string))
-    await waitFor(() => raw.services.pubsub.getSubscribers(topic).length === 1, 'B subscribed')
+    const { raw, topic } = await rawPublisherTo(b)
 
     await raw.services.pubsub.publish(topic, Uint8Array.from([0xc1, 0xff, 0x00]))
     await raw.services.pubsub.publish(topic, encode({ format: 99, node: raw.peerId.toString() }))
@@ -100,11 +106,7 @@ describe('announcements over gossipsub (TCP)', () => {
   it('refuses an announcement whose node is not its signed publisher', async () => {
     const b = await nodes.start()
     const victim = await newKey()
-    const raw = await nodes.raw()
-    const topic = headsTopic('test')
-    raw.services.pubsub.subscribe(topic)
-    await raw.dial(multiaddr(b.net.addresses()[0] as string))
-    await waitFor(() => raw.services.pubsub.getSubscribers(topic).length === 1, 'B subscribed')
+    const { raw, topic } = await rawPublisherTo(b)
     const snapshot = signedSnapshot(victim)
 
     await raw.services.pubsub.publish(
@@ -121,11 +123,7 @@ describe('announcements over gossipsub (TCP)', () => {
   it('refuses, and does not forward, a head whose origin signature does not verify', async () => {
     const b = await nodes.start()
     const origin = await newKey()
-    const raw = await nodes.raw()
-    const topic = headsTopic('test')
-    raw.services.pubsub.subscribe(topic)
-    await raw.dial(multiaddr(b.net.addresses()[0] as string))
-    await waitFor(() => raw.services.pubsub.getSubscribers(topic).length === 1, 'B subscribed')
+    const { raw, topic } = await rawPublisherTo(b)
     const header = headerOf(signedSnapshot(origin))
     const signature = header.signature.map((byte) => byte ^ 0xff)
 
