@@ -1,4 +1,10 @@
-import { type Snapshot, verifySnapshot } from '../snapshot/index.ts'
+import {
+  type Snapshot,
+  type SnapshotHeader,
+  stampAhead,
+  verifyHeaderSignature,
+  verifySnapshot,
+} from '../snapshot/index.ts'
 import type { EngineComponents } from './types.ts'
 
 /** Why a fetched snapshot cannot be taken, and whether the content itself is to blame. */
@@ -8,20 +14,48 @@ export interface SnapshotProblem {
   readonly permanent: boolean
 }
 
+/** Limits on a received clock stamp: how far past `nowMs`, this node's clock, it may be. */
+export interface ClockLimit {
+  readonly nowMs: number
+  readonly maxAheadMs: number
+}
+
+/**
+ * Why an announced header cannot be considered: a signature that is not its
+ * origin's, or a stamp too far ahead to witness. Undefined when it can.
+ */
+export function headerProblem(
+  header: SnapshotHeader,
+  components: Pick<EngineComponents, 'verifier'>,
+  clock: ClockLimit,
+): string | undefined {
+  try {
+    verifyHeaderSignature(header, components.verifier)
+  } catch (err) {
+    return String(err)
+  }
+  return stampAhead(header.stamp, clock.nowMs, clock.maxAheadMs)
+}
+
 /**
  * Why a fetched snapshot cannot be used. Integrity failures blame the peer
- * that sent it (temporary: another may send it intact); validation failures
- * blame the content (permanent: the same checksum is never fetched again).
+ * that sent it (temporary: another may send it intact); so does a stamp too
+ * far ahead of this node's clock (`clock`), which is refused only until this
+ * clock catches up. Validation failures blame the content (permanent: the
+ * same checksum is never fetched again).
  */
 export function snapshotProblem(
   snapshot: Snapshot,
   components: Pick<EngineComponents, 'verifier' | 'validate'>,
+  clock: ClockLimit,
 ): SnapshotProblem | undefined {
   try {
     verifySnapshot(snapshot, components.verifier)
   } catch (err) {
     return { reason: (err as Error).message, permanent: false }
   }
+  const ahead = stampAhead(snapshot.stamp, clock.nowMs, clock.maxAheadMs)
+  if (ahead !== undefined) return { reason: ahead, permanent: false }
   const errors = (components.validate?.(snapshot.tree) ?? []).filter(
     (issue) => issue.severity === 'error',
   )

@@ -1,7 +1,6 @@
 import {
   beats,
   buildSnapshot,
-  type ClockStamp,
   checksumOf,
   EMPTY_VECTOR,
   genesisStamp,
@@ -9,12 +8,10 @@ import {
   headerOf,
   type Snapshot,
   type SnapshotHeader,
-  stampAhead,
   treeProblem,
-  verifyHeaderSignature,
   withEntry,
 } from '../snapshot/index.ts'
-import { RefusedVersions, type SnapshotProblem, snapshotProblem } from './admission.ts'
+import { type ClockLimit, headerProblem, RefusedVersions, snapshotProblem } from './admission.ts'
 import { ConflictLog } from './conflict-log.ts'
 import { FetchPlanner } from './fetch-planner.ts'
 import { type SourceContent as Source, SourceFile } from './source-file.ts'
@@ -247,15 +244,9 @@ export class SyncEngine {
   }
 
   #onAnnouncement(from: string, header: SnapshotHeader, actions: EngineAction[]): void {
-    try {
-      verifyHeaderSignature(header, this.#components.verifier)
-    } catch (err) {
-      actions.push({ type: 'refuse', from, checksum: header.checksum, reason: String(err) })
-      return
-    }
-    const ahead = stampAhead(header.stamp, this.#now(), this.#init.maxClockAheadMs)
-    if (ahead !== undefined) {
-      actions.push({ type: 'refuse', from, checksum: header.checksum, reason: ahead })
+    const problem = headerProblem(header, this.#components, this.#clockLimit())
+    if (problem !== undefined) {
+      actions.push({ type: 'refuse', from, checksum: header.checksum, reason: problem })
       return
     }
     this.#clock.witness(header.stamp)
@@ -293,8 +284,7 @@ export class SyncEngine {
   #onFetched(from: string, snapshot: Snapshot, actions: EngineAction[]): void {
     this.#planner.settle(from, snapshot.checksum)
     const retryAt = this.#now() + this.#init.fetchRetryMs
-    const problem =
-      snapshotProblem(snapshot, this.#components) ?? this.#stampProblem(snapshot.stamp)
+    const problem = snapshotProblem(snapshot, this.#components, this.#clockLimit())
     if (problem?.permanent === true) {
       this.#refuseForGood(from, snapshot.checksum, problem.reason, actions)
       return
@@ -317,12 +307,6 @@ export class SyncEngine {
     this.#adopt(snapshot, 'peer', actions)
     const twin = this.#planner.candidate(snapshot.checksum)
     if (twin !== undefined) this.#trySettle(twin, actions)
-  }
-
-  /** A stamp too far ahead is refused until this clock catches up: the peer is benched. */
-  #stampProblem(stamp: ClockStamp): SnapshotProblem | undefined {
-    const reason = stampAhead(stamp, this.#now(), this.#init.maxClockAheadMs)
-    return reason === undefined ? undefined : { reason, permanent: false }
   }
 
   /** A version this node can never take: refused once, never fetched again. */
@@ -401,6 +385,11 @@ export class SyncEngine {
       this.#nextAnnounceAt,
       this.#now() + this.#init.catchUpAnnounceMs,
     )
+  }
+
+  /** How far ahead of this node's clock a received stamp may be. */
+  #clockLimit(): ClockLimit {
+    return { nowMs: this.#now(), maxAheadMs: this.#init.maxClockAheadMs }
   }
 
   #now(): number {

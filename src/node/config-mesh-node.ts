@@ -120,10 +120,8 @@ export class ConfigMeshNode extends EventEmitter<ConfigMeshEvents> {
   }
 
   /**
-   * Starts the node: state directory, engine, network, then the file watch.
-   * start() and stop() take turns: each waits for the one called before it
-   * to finish, so a stop() called while starting stops the started node, and
-   * two start() calls start it once.
+   * Starts the node. start() and stop() take turns, each waiting for the one
+   * called before it: a stop() during a start stops the started node.
    */
   start(): Promise<void> {
     return this.#transition(() => this.#start())
