@@ -4,9 +4,8 @@ import {
   type ConfigTree,
   formatIssue,
   loadSource,
-  ResolutionError,
-  resolveReferences,
   SourceError,
+  unresolvedReferences,
 } from '../source/index.ts'
 import { presetByName } from './presets.ts'
 
@@ -23,9 +22,9 @@ export function registerValidateCommand(program: Command): void {
         for (const warning of loaded.warnings) {
           process.stdout.write(`warning ${warning.path}: ${warning.message}\n`)
         }
-        const unresolved = resolvesHere(loaded.tree)
-        if (unresolved !== undefined) process.stdout.write(`warning ${unresolved}\n`)
-        const warnings = loaded.warnings.length + (unresolved === undefined ? 0 : 1)
+        const unresolved = unresolvedHere(loaded.tree)
+        for (const reference of unresolved) process.stdout.write(`warning ${reference}\n`)
+        const warnings = loaded.warnings.length + unresolved.length
         process.stdout.write(`ok ${file} (${counted(warnings, 'warning')})\n`)
       } catch (err) {
         if (!(err instanceof SourceError)) throw err
@@ -47,12 +46,10 @@ function counted(count: number, noun: string): string {
  * cannot be resolved where `validate` runs is a warning, not an error: the
  * nodes may well have it. Only the reference is named, never a value.
  */
-function resolvesHere(tree: ConfigTree): string | undefined {
-  try {
-    resolveReferences(tree, { env: process.env, readFile: (path) => readFileSync(path, 'utf8') })
-    return undefined
-  } catch (err) {
-    if (!(err instanceof ResolutionError)) throw err
-    return `not resolvable in this environment (a node without it keeps its last configuration): ${err.message}`
-  }
+function unresolvedHere(tree: ConfigTree): string[] {
+  const context = { env: process.env, readFile: (path: string) => readFileSync(path, 'utf8') }
+  return unresolvedReferences(tree, context).map(
+    (err) =>
+      `not resolvable in this environment (a node without it keeps its last configuration): ${err.message}`,
+  )
 }

@@ -28,7 +28,12 @@ export {
   type ParseCallOptions,
   parseHcl,
 } from './parser.ts'
-export { type ResolveContext, type Resolved, resolveReferences } from './references.ts'
+export {
+  type ResolveContext,
+  type Resolved,
+  resolveReferences,
+  unresolvedReferences,
+} from './references.ts'
 export { blockReference } from './template.ts'
 export type { ConfigTree, ConfigValue, ValidationIssue, Validator } from './types.ts'
 export { honuaValidator } from './validators/honua.ts'

@@ -49,18 +49,32 @@ export function resolveReferences(tree: ConfigTree, context: ResolveContext): Re
   return { effective, files: [...resolver.fileContents.keys()] }
 }
 
+/**
+ * Every reference in `tree` that cannot be resolved in `context`, in tree
+ * order, one per value: what resolveReferences would throw for, listed all at
+ * once (for a check run before any node is, such as `config-mesh validate`).
+ */
+export function unresolvedReferences(tree: ConfigTree, context: ResolveContext): ResolutionError[] {
+  const unresolved: ResolutionError[] = []
+  new Resolver(tree, context, unresolved).value(tree, '', true)
+  return unresolved
+}
+
 class Resolver {
   readonly context: ResolveContext
   readonly fileContents = new Map<string, string>()
   private readonly defaults: Map<string, { value: ConfigValue; path: string }>
+  /** When given, failures are collected here (the value becomes "") instead of thrown. */
+  private readonly unresolved: ResolutionError[] | undefined
 
-  constructor(tree: ConfigTree, context: ResolveContext) {
+  constructor(tree: ConfigTree, context: ResolveContext, unresolved?: ResolutionError[]) {
     this.context = context
     this.defaults = variableDefaults(tree)
+    this.unresolved = unresolved
   }
 
   value(value: ConfigValue, path: string, allowVariables: boolean): ConfigValue {
-    if (typeof value === 'string') return this.template(value, path, allowVariables)
+    if (typeof value === 'string') return this.string(value, path, allowVariables)
     if (Array.isArray(value)) {
       // A block body (the only element of a block array) adds no index: `layer.a.table`.
       return value.map((element, index) => {
@@ -80,6 +94,16 @@ class Resolver {
       return copy
     }
     return value
+  }
+
+  private string(value: string, path: string, allowVariables: boolean): ConfigValue {
+    try {
+      return this.template(value, path, allowVariables)
+    } catch (err) {
+      if (this.unresolved === undefined || !(err instanceof ResolutionError)) throw err
+      this.unresolved.push(err)
+      return ''
+    }
   }
 
   private template(value: string, path: string, allowVariables: boolean): ConfigValue {

@@ -6,7 +6,11 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { ResolutionError } from '../../src/source/errors.ts'
 import { parseSource } from '../../src/source/load.ts'
-import { type ResolveContext, resolveReferences } from '../../src/source/references.ts'
+import {
+  type ResolveContext,
+  resolveReferences,
+  unresolvedReferences,
+} from '../../src/source/references.ts'
 import { blockReference } from '../../src/source/template.ts'
 import type { ConfigTree } from '../../src/source/types.ts'
 import { tempDir } from './helpers.ts'
@@ -163,4 +167,22 @@ test('a list or object variable cannot be embedded in a string', async () => {
   const error = resolutionError(() => resolveReferences(tree, context()))
   assert.equal(error.reason, 'not-text')
   assert.match(error.message, /^var\.zones is not a string, number or bool/)
+})
+
+test('unresolvedReferences lists every reference that cannot be resolved, in tree order', async () => {
+  const { tree } = await parseSource(
+    'app.hcl',
+    'a = env("ONE")\nb = "ok"\nc = "postgres://${env:TWO}@db"\nd = env("SET")\n',
+  )
+  const context = { env: { SET: 'secret-value' }, readFile: () => '' }
+  const found = unresolvedReferences(tree, context)
+  assert.deepEqual(
+    found.map((err) => err.message),
+    ['env("ONE") is not set (at a)', 'env("TWO") is not set (at c)'],
+  )
+  assert.ok(!found.some((err) => err.message.includes('secret-value')))
+  assert.deepEqual(
+    unresolvedReferences(tree, { ...context, env: { ONE: '1', TWO: '2', SET: '3' } }),
+    [],
+  )
 })
