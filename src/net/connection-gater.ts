@@ -15,12 +15,9 @@ import type { ConnectionGater, PeerId } from '@libp2p/interface'
  * Without an allow-list every peer is accepted (a private network key, when
  * set, has already kept out nodes without it).
  *
- * Known shortcoming: the unlisted dialer's own libp2p finishes its side of
- * the upgrade before this node drops the connection, so the unlisted node
- * reports `peer connected` and at once `peer disconnected` on each redial
- * of its seed (capped backoff). It receives nothing over that connection.
- * Reporting peers only after identify completes would hide the flap, at the
- * cost of a round trip on every honest connection; not done yet.
+ * The refused side's own libp2p sees each such connection open and close;
+ * MeshNetwork reports peers only once identify completes, so it reports
+ * nothing for them.
  */
 export function allowListGater(
   allowed: ReadonlySet<string> | undefined,

@@ -1,4 +1,4 @@
-import type { PeerId } from '@libp2p/interface'
+import type { IdentifyResult, PeerId } from '@libp2p/interface'
 import { type Announcement, type SnapshotHeader, shortChecksum } from '../snapshot/index.ts'
 import { allowListGater } from './connection-gater.ts'
 import { NetworkNotStartedError } from './errors.ts'
@@ -46,9 +46,13 @@ export class MeshNetwork {
   readonly #gossip: AnnouncementGossip
   readonly #server: FetchServer
   readonly #client: FetchClient
-  readonly #onConnect = (event: CustomEvent<PeerId>) => this.#peerEvent('connect', event.detail)
+  readonly #onIdentify = (event: CustomEvent<IdentifyResult>) => {
+    if (event.detail.connection.status === 'open') this.#peerEvent('connect', event.detail.peerId)
+  }
   readonly #onDisconnect = (event: CustomEvent<PeerId>) =>
     this.#peerEvent('disconnect', event.detail)
+  /** Peers reported connected and not since disconnected: each is reported once. */
+  readonly #reported = new Set<string>()
   #status: Status = { state: 'stopped' }
   /** start() and stop() run one at a time, in call order. */
   #transition: Promise<void> = Promise.resolve()
@@ -215,9 +219,15 @@ export class MeshNetwork {
    * Peer events are listened to only once start() has finished, so a handler
    * that calls back into the network always finds it started. Peers that
    * connected while libp2p was starting are reported now, once each.
+   *
+   * A peer counts as connected once identify has run over a connection to it,
+   * not when the connection opens: a node that refuses us (its allow-list)
+   * drops the connection right after the handshake, after our side already
+   * saw it open, and identify never completes over it. Reporting on open made
+   * each redial of such a seed a `peer connected` and `peer disconnected`.
    */
   #watchPeers(node: MeshLibp2p): void {
-    node.addEventListener('peer:connect', this.#onConnect)
+    node.addEventListener('peer:identify', this.#onIdentify)
     node.addEventListener('peer:disconnect', this.#onDisconnect)
     for (const peer of node.getPeers()) this.#peerEvent('connect', peer)
   }
@@ -227,8 +237,9 @@ export class MeshNetwork {
     const { node, seeds } = this.#status
     this.#status = { state: 'stopped' }
     seeds.stop()
-    node.removeEventListener('peer:connect', this.#onConnect)
+    node.removeEventListener('peer:identify', this.#onIdentify)
     node.removeEventListener('peer:disconnect', this.#onDisconnect)
+    this.#reported.clear()
     this.#gossip.detach(node.services.pubsub)
     await this.#server.unregister(node)
     await node.stop()
@@ -237,6 +248,10 @@ export class MeshNetwork {
 
   #peerEvent(kind: 'connect' | 'disconnect', peerId: PeerId): void {
     const peer = peerId.toString()
+    // Identify runs once per connection; a peer is reported on its first only.
+    if (kind === 'connect' ? this.#reported.has(peer) : !this.#reported.has(peer)) return
+    if (kind === 'connect') this.#reported.add(peer)
+    else this.#reported.delete(peer)
     this.#log.debug({ peer }, kind === 'connect' ? 'peer connected' : 'peer disconnected')
     if (kind === 'connect') this.#handlers.peerConnected(peer)
     else this.#handlers.peerDisconnected?.(peer)

@@ -72,9 +72,13 @@ describe('access control from the command line', { timeout: 180_000 }, () => {
     )
     const checksum = await saveLikeAnEditor(a.configPath, edited)
     await waitApplied(b, checksum)
-    // Neither outsider ever receives anything: no announcement, no head, no snapshot.
-    // (The unlisted one sees each dial open and close at once: see connection-gater.ts.)
-    const received = new Set(['announcement received', 'fetched snapshot', 'applied version'])
+    // Neither outsider ever connects or receives anything: no announcement, no snapshot.
+    const received = new Set([
+      'peer connected',
+      'announcement received',
+      'fetched snapshot',
+      'applied version',
+    ])
     for (const outsider of [unlisted, keyless]) {
       assert.ok(!appliedChecksums(outsider).includes(checksum), `${outsider.name} got the edit`)
       const heard = outsider.logs.filter(

@@ -57,6 +57,9 @@ describe('peer events', () => {
     const dialled = (node: TestNode) =>
       node.log.said('seed connected') || node.log.said('seed reconnected')
     await waitFor(() => dialled(a) && dialled(b), 'both seed dials to finish')
+    // A peer is reported once identify has run over a connection to it.
+    const reported = () => a.rec.connected.length > 0 && b.rec.connected.length > 0
+    await waitFor(reported, 'both sides to report the other')
     assert.deepEqual(a.rec.connected, [b.net.peerId])
     assert.deepEqual(b.rec.connected, [a.net.peerId])
   })
