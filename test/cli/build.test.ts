@@ -35,7 +35,7 @@ describe('the compiled package', { timeout: 120_000 }, () => {
       'honua',
     ])
     assert.match(stdout, /^warning data_source\.city_gis_readonly: /m)
-    assert.match(stdout, /^ok .*real-world-gis\.honua \([34] warnings\)$/m)
+    assert.match(stdout, /^ok .*real-world-gis\.honua \(\d+ warnings\)$/m)
   })
 
   it('prints the package version with its compiled command', async () => {
