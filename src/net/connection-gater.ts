@@ -1,7 +1,7 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 
 /**
- * The allow-list (F25) as a libp2p connection gater. Three checkpoints cover
+ * The allow-list as a libp2p connection gater. Three checkpoints cover
  * every way a connection can open:
  *
  * - denyDialPeer: outbound dials to a known peer id are refused before any

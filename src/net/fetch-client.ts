@@ -44,7 +44,7 @@ const CONNECTION_LOST = new Set(['ConnectionClosedError', 'MuxerClosedError'])
  * The asking end of the fetch protocol. Each request gets its own stream:
  * write one request frame, half-close, read one response frame. The frame
  * limit is known before reading (the length prefix comes first), so a
- * response over maxSnapshotBytes is refused without buffering it (F19), and
+ * response over maxSnapshotBytes is refused without buffering it, and
  * the whole exchange, dial included, runs under fetchTimeoutMs.
  */
 export class FetchClient {
@@ -168,7 +168,7 @@ export class FetchClient {
     frameLimit: number,
     signal: AbortSignal,
   ): Promise<FetchResponse> {
-    // libp2p buffers 4 MiB per stream by default; a snapshot may be larger (F19).
+    // libp2p buffers 4 MiB per stream by default; a snapshot may be larger.
     const bufferBytes = frameLimit + LENGTH_PREFIX_BYTES
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, bufferBytes)
     const lp = lpStream(stream, { maxDataLength: frameLimit, maxBufferSize: bufferBytes })

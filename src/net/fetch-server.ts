@@ -176,7 +176,7 @@ export class FetchServer {
     }
     const maxBytes = this.#init.maxSnapshotBytes
     if (bytes.byteLength > maxBytes) {
-      // F19: one limit on both ends, and the refusal says so on both ends.
+      // One limit on both ends, and the refusal says so on both ends.
       logger.warn(
         { peer, checksum: shortChecksum(checksum), bytes: bytes.byteLength, maxBytes },
         'refused to serve a snapshot over maxSnapshotBytes',

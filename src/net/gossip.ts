@@ -75,7 +75,7 @@ export class AnnouncementGossip {
 
   /**
    * Publishes; resolves to the number of peers it was sent to, which is 0 on a
-   * lone node or before subscriptions are exchanged (F17: normal, the next
+   * lone node or before subscriptions are exchanged (normal, the next
    * periodic announcement and the head exchange on connect cover it).
    */
   async publish(pubsub: GossipSub, announcement: Announcement): Promise<number> {
@@ -85,7 +85,7 @@ export class AnnouncementGossip {
     }
     const bytes = encodeAnnouncement(announcement)
     if (bytes.byteLength > MAX_ANNOUNCEMENT_BYTES) {
-      // F19: an oversized gossip message reaches nobody and says nothing; say it here.
+      // An oversized gossip message reaches nobody and says nothing; say it here.
       throw new InvalidOptionError(
         'announcement',
         bytes,

@@ -56,12 +56,12 @@ export async function createMeshLibp2p(
  *   guarantees rest on it): every message is signed and carries from + seqno,
  *   so (a) the message id is from + seqno, unique per publish, and an
  *   unchanged periodic announcement is delivered every time instead of being
- *   dropped as a duplicate, as content-hash ids would (F18); never set
+ *   dropped as a duplicate, as content-hash ids would; never set
  *   msgIdFn to a hash of the data; and (b) `from` is authenticated, which is
  *   what lets gossip.ts refuse an announcement made for another node.
  * - allowPublishToZeroTopicPeers: publishing on a lone node, or right after a
  *   dial before subscriptions are exchanged, is normal here and must not
- *   throw NoPeersSubscribedToTopic (F17).
+ *   throw NoPeersSubscribedToTopic.
  * - emitSelf false: the engine knows its own head; its own announcements
  *   coming back would only be noise.
  * - allowedTopics: only the heads topic is tracked, so a peer subscribing to

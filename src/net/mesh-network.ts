@@ -146,7 +146,7 @@ export class MeshNetwork {
 
   /**
    * Publishes an announcement of this node's head. Resolves whether or not a
-   * peer was listening (F17). Throws for an announcement of another node, or
+   * peer was listening. Throws for an announcement of another node, or
    * one over the gossip size bound, or while stopped.
    */
   async announce(announcement: Announcement): Promise<void> {

@@ -28,7 +28,7 @@ export interface MeshNetworkInit {
   transport?: 'tcp' | 'memory'
   /**
    * Largest encoded snapshot this node serves or accepts, in bytes. The same
-   * limit bounds both ends of a fetch (F19). @default 16 MiB
+   * limit bounds both ends of a fetch. @default 16 MiB
    */
   maxSnapshotBytes?: number
   /** Deadline for one fetch or head request, dial included. @default 10_000 */
@@ -37,9 +37,9 @@ export interface MeshNetworkInit {
   maxConcurrentServes?: number
   /** First delay before redialling a lost seed. @default 250 */
   seedRedialMinMs?: number
-  /** Cap of the exponential redial backoff: a restarted seed is back within it (F20). @default 5_000 */
+  /** Cap of the exponential redial backoff: a restarted seed is back within it. @default 5_000 */
   seedRedialMaxMs?: number
-  /** When given, only these peer ids may connect to or be dialled by this node (F25). */
+  /** When given, only these peer ids may connect to or be dialled by this node. */
   allowPeers?: string[]
   /** A libp2p pnet swarm key (`/key/swarm/psk/1.0.0/`): nodes without it cannot connect. */
   privateNetworkKey?: Uint8Array

@@ -59,7 +59,7 @@ function newSeed(address: Multiaddr): Seed {
 /**
  * Keeps the seeds connected. libp2p's own reconnect queue gives up after a
  * few retries and forgets the peer, so a seed that is down longer than that
- * is never redialled (F20). Here every seed is redialled for as long as the
+ * is never redialled. Here every seed is redialled for as long as the
  * network runs: on a failed dial, and whenever the last connection to it
  * closes, with capped exponential backoff, so a seed restarted with the same
  * key and port is back within maxDelayMs of coming up.

@@ -162,7 +162,7 @@ export function decodeSnapshot(bytes: Uint8Array, limits: SnapshotLimits): Snaps
   const tree = decode(treeBytes, 'snapshot tree', limits.maxSnapshotBytes)
   const problem = treeProblem(tree)
   if (problem !== undefined) throw new DecodeError('snapshot tree', problem)
-  // F15: msgpackr's pollution guard renames a `__proto__` key while decoding, so
+  // msgpackr's pollution guard renames a `__proto__` key while decoding, so
   // the tree would silently differ from the one the origin signed. The tree must
   // come back exactly: encoding what was decoded gives back the same bytes.
   if (!sameBytes(encode(tree), treeBytes)) {
