@@ -1,36 +1,15 @@
 import assert from 'node:assert/strict'
 import { rm, writeFile } from 'node:fs/promises'
 import { test } from 'node:test'
-import {
-  allApplied,
-  checksumOfText,
-  Field,
-  type Member,
-  meshed,
-  settled,
-  short,
-  story,
-  until,
-} from './helpers.ts'
+import { allApplied, checksumOfText, Field, short, story, until } from './helpers.ts'
 
 const BASE = 'service "wfs" {\n  enabled = true\n}\n'
 const RECREATED = `${BASE}service "wms" {\n  enabled = true\n}\n`
 
-async function threeNodes(field: Field): Promise<Member[]> {
-  const a = await field.start('a', BASE)
-  const b = await field.start('b', BASE, { peers: a.node.addresses() })
-  const c = await field.start('c', BASE, {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  await meshed([a, b, c])
-  await settled([a, b, c])
-  return [a, b, c]
-}
-
 test('F06: while the file is missing the node keeps and gossips its head, then the recreated file applies as one version everywhere', async (t) => {
   const field = await Field.create(t)
-  const members = await threeNodes(field)
-  const [a, b, c] = members as [Member, Member, Member]
+  const members = await field.startThree(BASE)
+  const [a, b, c] = members
   const head = a.head()!
   const from = field.mark()
 
@@ -77,8 +56,8 @@ test('F06: while the file is missing the node keeps and gossips its head, then t
 
 test('F06: a file deleted and recreated with the same content makes no version', async (t) => {
   const field = await Field.create(t)
-  const members = await threeNodes(field)
-  const [a] = members as [Member]
+  const members = await field.startThree(BASE)
+  const [a] = members
   const head = a.head()!
   const from = field.mark()
 

@@ -13,14 +13,8 @@ const version = (requests: number) =>
 
 test('F03: three editor saves 200 ms apart reach every peer as the final content, at most one version per save, never without configuration', async (t) => {
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
-  const a = await field.start('a', version(100))
-  const b = await field.start('b', version(100), { peers: a.node.addresses() })
-  const c = await field.start('c', version(100), {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  const members = [a, b, c]
-  await meshed(members)
-  await settled(members)
+  const members = await field.startThree(version(100))
+  const [a] = members
   await quiet(field)
   const before = a.head()!
   const from = field.mark()

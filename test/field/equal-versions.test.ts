@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
-import {
-  allApplied,
-  checksumOfText,
-  Field,
-  LEVEL,
-  meshed,
-  quiet,
-  settled,
-  story,
-} from './helpers.ts'
+import { allApplied, checksumOfText, Field, LEVEL, quiet, story } from './helpers.ts'
 
 const version = (requests: number) => `rate_limit {\n  requests = ${requests}\n}\n`
 
 test('F21: three nodes with equal (empty) vectors and different content settle on one winner everywhere, each conflict reported and logged once', async (t) => {
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
-  const a = await field.start('a', version(1))
-  const b = await field.start('b', version(2), { peers: a.node.addresses() })
-  const c = await field.start('c', version(3), {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  const members = [a, b, c]
-  await meshed(members)
-  await settled(members)
+  const members = await field.startThree([version(1), version(2), version(3)])
+  const [a, b] = members
   await quiet(field)
   const happened = story(field, 0)
 

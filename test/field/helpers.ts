@@ -255,6 +255,23 @@ export class Field {
     return member
   }
 
+  /**
+   * Starts members a, b and c on `texts` (one text for all, or one each), b
+   * seeded with a and c with both, and waits until they are connected and on
+   * one settled head: the cluster most field cases begin from.
+   */
+  async startThree(
+    texts: string | readonly [string, string, string],
+  ): Promise<[Member, Member, Member]> {
+    const [ta, tb, tc] = typeof texts === 'string' ? [texts, texts, texts] : texts
+    const a = await this.start('a', ta)
+    const b = await this.start('b', tb, { peers: a.node.addresses() })
+    const c = await this.start('c', tc, { peers: [...a.node.addresses(), ...b.node.addresses()] })
+    await meshed([a, b, c])
+    await settled([a, b, c])
+    return [a, b, c]
+  }
+
   /** Every happening on every member since `since`, in the order they happened. */
   since(since: number): Array<Happening & { member: string }> {
     return this.members

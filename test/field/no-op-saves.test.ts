@@ -18,12 +18,8 @@ const MARKER = BASE.replace('requests = 100', 'requests = 101')
 test('F05: five identical saves make no version, no announcement and no fetch anywhere', async (t) => {
   // A long period keeps periodic announcements out of the window: any announcement in it is news.
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
-  const a = await field.start('a', BASE)
-  const b = await field.start('b', BASE, { peers: a.node.addresses() })
-  const c = await field.start('c', BASE, { peers: [...a.node.addresses(), ...b.node.addresses()] })
-  const members = [a, b, c]
-  await meshed(members)
-  await settled(members)
+  const members = await field.startThree(BASE)
+  const [a] = members
   await quiet(field)
   const head = a.head()!
   const from = field.mark()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { open } from 'node:fs/promises'
 import { test } from 'node:test'
-import { allApplied, checksumOfText, Field, meshed, quiet, settled, story } from './helpers.ts'
+import { allApplied, checksumOfText, Field, quiet, story } from './helpers.ts'
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -13,14 +13,8 @@ const MARKER = 'timeout_ms = 3000\nretries    = 5\nname       = "marker"\n'
 test('F04: a file truncated and rewritten in 7-byte pieces 100 ms apart reaches peers as one version, never a partial one', async (t) => {
   // settleMs at its default (300): the quiet time must exceed the writer's pauses.
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000, settleMs: 300 } })
-  const a = await field.start('a', BEFORE)
-  const b = await field.start('b', BEFORE, { peers: a.node.addresses() })
-  const c = await field.start('c', BEFORE, {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  const members = [a, b, c]
-  await meshed(members)
-  await settled(members)
+  const members = await field.startThree(BEFORE)
+  const [a] = members
   await quiet(field)
   const before = a.head()!
   const from = field.mark()

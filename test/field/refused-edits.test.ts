@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import {
-  allApplied,
-  checksumOfText,
-  Field,
-  meshed,
-  quiet,
-  settled,
-  short,
-  story,
-  until,
-} from './helpers.ts'
+import { allApplied, checksumOfText, Field, quiet, short, story, until } from './helpers.ts'
 
 const BASE = 'service "wfs" {\n  enabled = true\n}\n\nlimits {\n  max_bytes = 1024\n}\n'
 const MARKER = BASE.replace('max_bytes = 1024', 'max_bytes = 2048')
@@ -31,14 +21,8 @@ interface BadEdit {
  * anyone applies, announces or fetches afterwards.
  */
 async function refusedEverywhere(field: Field, edits: readonly BadEdit[]): Promise<void> {
-  const a = await field.start('a', BASE)
-  const b = await field.start('b', BASE, { peers: a.node.addresses() })
-  const c = await field.start('c', BASE, {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  const members = [a, b, c]
-  await meshed(members)
-  await settled(members)
+  const members = await field.startThree(BASE)
+  const [a] = members
   await quiet(field)
   const heads = members.map((m) => m.head())
   const from = field.mark()

@@ -11,7 +11,6 @@ import {
   Member,
   meshed,
   quiet,
-  settled,
   short,
   story,
   until,
@@ -26,21 +25,10 @@ function plain(head: ReturnType<Member['head']>) {
   return { ...head, signature: Buffer.from(head.signature).toString('hex') }
 }
 
-async function threeNodes(field: Field, text: string): Promise<Member[]> {
-  const a = await field.start('a', text)
-  const b = await field.start('b', text, { peers: a.node.addresses() })
-  const c = await field.start('c', text, {
-    peers: [...a.node.addresses(), ...b.node.addresses()],
-  })
-  await meshed([a, b, c])
-  await settled([a, b, c])
-  return [a, b, c]
-}
-
 test('F24: an unchanged restart makes no version, no change but the restore, and no burst of announcements', async (t) => {
   // A long period: every announcement in the window is one the restart caused.
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
-  const [a, b, c] = (await threeNodes(field, version(100))) as [Member, Member, Member]
+  const [a, b, c] = await field.startThree(version(100))
   await a.save(version(101))
   await allApplied([a, b, c], checksumOfText(version(101)))
   await quiet(field)
@@ -77,7 +65,7 @@ test('F24: an unchanged restart makes no version, no change but the restore, and
 
 test('F24: a node that missed edits adopts the cluster head, says its file was behind, writes it back, and edits on top of it', async (t) => {
   const field = await Field.create(t, { defaults: { announceIntervalMs: 60_000 } })
-  const [a, b, c] = (await threeNodes(field, version(100))) as [Member, Member, Member]
+  const [a, b, c] = await field.startThree(version(100))
   await c.stop()
   await a.save(version(101))
   await allApplied([a, b], checksumOfText(version(101)))
