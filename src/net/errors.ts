@@ -63,6 +63,7 @@ export function describeValue(value: unknown, maxChars = 40): string {
     return JSON.stringify(cut)
   }
   if (value instanceof Uint8Array) return `${value.byteLength} bytes`
+  if (typeof value === 'function') return 'a function'
   if (Array.isArray(value)) return `an array of ${value.length}`
   if (value === null || typeof value !== 'object') return String(value)
   return 'an object'

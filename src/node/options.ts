@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { describeValue } from '../net/index.ts'
 import type { Validator } from '../source/types.ts'
 
 /** Options of a config-mesh node. Only `configPath` and `stateDir` are required. */
@@ -89,7 +90,7 @@ export const NODE_TIMING_DEFAULTS = Object.freeze({
 /** Merges defaults, checks every field once, and freezes the result. */
 export function resolveInit(init: ConfigMeshInit): ResolvedInit {
   if (init === null || typeof init !== 'object') {
-    throw new OptionError(`options: an object is required, got ${describe(init)}`)
+    throw new OptionError(`options: an object is required, got ${describeValue(init)}`)
   }
   requireText('configPath', init.configPath)
   requireText('stateDir', init.stateDir)
@@ -122,11 +123,13 @@ export function resolveInit(init: ConfigMeshInit): ResolvedInit {
   requireType('writeBack', resolved.writeBack, 'boolean', 'true or false')
   requireType('validator', resolved.validator, 'function', 'a function from tree to issues')
   if (resolved.env === null || typeof resolved.env !== 'object') {
-    throw new OptionError(`env: ${describe(resolved.env)} is not an object of variables`)
+    throw new OptionError(`env: ${describeValue(resolved.env)} is not an object of variables`)
   }
   const logger = resolved.logger as { child?: unknown } | undefined
   if (logger !== undefined && typeof logger?.child !== 'function') {
-    throw new OptionError(`logger: ${describe(logger)} is not a pino logger (it has no child())`)
+    throw new OptionError(
+      `logger: ${describeValue(logger)} is not a pino logger (it has no child())`,
+    )
   }
   return Object.freeze({ ...resolved, listen: [...resolved.listen], peers: [...resolved.peers] })
 }
@@ -139,23 +142,17 @@ function requireText(name: string, value: unknown): void {
 
 function requireRange(name: string, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(`${name}: ${describe(value)} is not an integer from ${min} to ${max}`)
+    throw new OptionError(
+      `${name}: ${describeValue(value)} is not an integer from ${min} to ${max}`,
+    )
   }
 }
 
 /** Checks an optional option's type; undefined passes (its default applies). */
 function requireType(name: string, value: unknown, type: string, wanted: string): void {
   if (value !== undefined && typeof value !== type) {
-    throw new OptionError(`${name}: ${describe(value)} is not ${wanted}`)
+    throw new OptionError(`${name}: ${describeValue(value)} is not ${wanted}`)
   }
-}
-
-/** A value as an error message shows it: strings quoted, so "5000" and 5000 differ. */
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return 'a list'
-  return value !== null && typeof value === 'object' ? 'an object' : String(value)
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -372,4 +373,30 @@ export function story(field: Field, since: number): string {
         : `${h.member} ${h.line.component ?? ''}: ${h.line.msg} ${String(h.line.checksum ?? '')}`,
     )
     .join('\n')
+}
+
+/**
+ * Saves `text` on `editor` as a marker edit, waits until every member applied
+ * it, and checks that it is the first thing any member applied, announced,
+ * fetched or served since `from`: whatever the test did before leaked nowhere.
+ */
+export async function markerFirstSince(
+  field: Field,
+  members: readonly Member[],
+  editor: Member,
+  text: string,
+  from: number,
+): Promise<void> {
+  const marker = checksumOfText(text)
+  await editor.save(text)
+  await allApplied(members, marker)
+  const happened = story(field, from)
+  for (const m of members) {
+    assert.deepEqual(m.changes(from), [marker], `${m.name} applied only the marker\n${happened}`)
+    for (const msg of ['announced head', 'fetched snapshot', 'served snapshot', 'fetch failed']) {
+      for (const line of m.logs(from, msg)) {
+        assert.equal(line.checksum, short(marker), `${m.name} ${msg}: only the marker\n${happened}`)
+      }
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { allApplied, checksumOfText, Field, quiet, short, story, until } from './helpers.ts'
+import { Field, markerFirstSince, quiet, until } from './helpers.ts'
 
 const BASE = 'service "wfs" {\n  enabled = true\n}\n\nlimits {\n  max_bytes = 1024\n}\n'
 const MARKER = BASE.replace('max_bytes = 1024', 'max_bytes = 2048')
@@ -45,19 +45,8 @@ async function refusedEverywhere(field: Field, edits: readonly BadEdit[]): Promi
     }
   }
 
-  const marker = checksumOfText(MARKER)
-  await a.save(MARKER)
-  await allApplied(members, marker)
-  const happened = story(field, from)
-  for (const m of members) {
-    assert.deepEqual(m.changes(from), [marker], `${m.name} applied only the marker\n${happened}`)
-    for (const msg of ['announced head', 'fetched snapshot', 'served snapshot', 'fetch failed']) {
-      for (const line of m.logs(from, msg)) {
-        assert.equal(line.checksum, short(marker), `${m.name} ${msg}: only the marker\n${happened}`)
-      }
-    }
-    assert.deepEqual(m.events('conflict', from), [])
-  }
+  await markerFirstSince(field, members, a, MARKER, from)
+  for (const m of members) assert.deepEqual(m.events('conflict', from), [])
   assert.deepEqual(field.crashes, [])
 }
 

@@ -111,12 +111,17 @@ test('F24: a node that missed edits adopts the cluster head, says its file was b
   assert.deepEqual(field.crashes, [])
 })
 
-test('F24: a node with no peers starts from its state, or from its file when the file was edited while it was down', async (t) => {
-  const field = await Field.create(t)
+/** A lone node that started on version 100 and then applied its own edit, version 101. */
+async function loneNodeAfterAnEdit(field: Field) {
   const a = await field.start('a', version(100))
   await a.save(version(101))
   await until(() => a.node.current()?.checksum === checksumOfText(version(101)), 'a edited')
-  const head = a.head()!
+  return { a, head: a.head()! }
+}
+
+test('F24: a node with no peers starts from its state, or from its file when the file was edited while it was down', async (t) => {
+  const field = await Field.create(t)
+  const { a, head } = await loneNodeAfterAnEdit(field)
 
   // Restarted alone and unchanged: its state, as it was.
   await a.stop()
@@ -155,10 +160,7 @@ test('F24: a node with no peers starts from its state, or from its file when the
 
 test('F24: a node restarted after a crash starts from its state even when the stale lock names its own pid, as pid 1 in a container does', async (t) => {
   const field = await Field.create(t)
-  const a = await field.start('a', version(100))
-  await a.save(version(101))
-  await until(() => a.node.current()?.checksum === checksumOfText(version(101)), 'a edited')
-  const head = a.head()!
+  const { a, head } = await loneNodeAfterAnEdit(field)
   await a.stop()
   // A crash leaves the lock behind; the container restarts the process under the same pid.
   await writeFile(join(a.stateDir, 'lock'), String(process.pid))
